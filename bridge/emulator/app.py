@@ -1,0 +1,176 @@
+"""The emulator's WSGI application: routing, auth, faults, stats and Google's wire format.
+
+Paths: ``/calendar/v3/...`` (the API), ``/token`` (OAuth), ``/_emulator/...`` (control API for
+tests and the demo, see README.md beside this file).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import time
+from urllib.parse import parse_qs
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from . import calendars, control, errors, events, listing
+from .auth import OAuth
+from .call import Call, Reply
+from .faults import Faults
+from .push import Push
+from .state import World
+from .stats import Stats
+
+log = logging.getLogger(__name__)
+API = "/calendar/v3"
+
+
+def _api_rules(push: Push) -> list[tuple[str, str, str, object]]:
+    """(path, HTTP method, API method name, handler)."""
+    cal = API + "/calendars/<calendarId>"
+    return [
+        (API + "/users/me/calendarList", "GET", "calendarList.list", calendars.list_entries),
+        (API + "/users/me/calendarList/watch", "POST", "calendarList.watch",
+         push.watch_calendar_list),
+        (API + "/users/me/calendarList/<calendarId>", "GET", "calendarList.get",
+         calendars.get_entry),
+        (API + "/users/me/calendarList/<calendarId>", "PATCH", "calendarList.patch",
+         calendars.patch_entry),
+        (cal, "GET", "calendars.get", calendars.get_calendar),
+        (cal + "/events", "GET", "events.list", listing.list_events),
+        (cal + "/events", "POST", "events.insert", events.insert),
+        (cal + "/events/import", "POST", "events.import", events.import_),
+        (cal + "/events/watch", "POST", "events.watch", push.watch_events),
+        (cal + "/events/<eventId>", "GET", "events.get", events.get),
+        (cal + "/events/<eventId>", "PUT", "events.update", events.update),
+        (cal + "/events/<eventId>", "PATCH", "events.patch", events.patch),
+        (cal + "/events/<eventId>", "DELETE", "events.delete", events.delete),
+        (cal + "/events/<eventId>/instances", "GET", "events.instances", listing.instances),
+        (API + "/colors", "GET", "colors.get", calendars.colors),
+        (API + "/channels/stop", "POST", "channels.stop", push.stop),
+    ]
+
+
+class Emulator:
+    """One emulator instance: its world plus the WSGI callable serving it."""
+
+    def __init__(self, base_url: str = "http://127.0.0.1:8080"):
+        self.base_url = base_url.rstrip("/")
+        self.world = World()
+        self.oauth = OAuth(self.world)
+        self.push = Push(self.world, self.base_url + API)
+        self.faults = Faults()
+        self.stats = Stats()
+        self.control = control.Control(self)
+        self._handlers = {}
+        rules = []
+        for path, http_method, name, handler in _api_rules(self.push):
+            endpoint = f"{name}"
+            self._handlers[endpoint] = (name, handler)
+            rules.append(Rule(path, methods=[http_method], endpoint=endpoint))
+        self._routes = Map(rules, strict_slashes=False, merge_slashes=False)
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}{API}/"
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.base_url}/token"
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        path = request.path
+        if path.startswith("/_emulator/"):
+            response = self.control.handle(request)
+        elif path == "/token":
+            response = self._token(request)
+        elif path.startswith(API + "/"):
+            response = self._api(request, environ)
+        else:
+            response = _error_response(errors.not_found(), pretty=True)
+        return response(environ, start_response)
+
+    def _token(self, request: Request) -> Response:
+        if request.method != "POST":
+            return _json(405, {"error": "invalid_request", "error_description": "POST only"})
+        self.stats.count("oauth.token")
+        status, body = self.oauth.token(request.form.to_dict())
+        return _json(status, body, headers={"Cache-Control": "no-store"})
+
+    def _api(self, request: Request, environ) -> Response:
+        http_method, params = request.method, _params(request)
+        if http_method == "POST" and request.headers.get("X-HTTP-Method-Override"):
+            http_method = request.headers["X-HTTP-Method-Override"].upper()
+            params.update(parse_qs(request.get_data(as_text=True), keep_blank_values=True))
+        pretty = (params.get("prettyPrint") or ["true"])[-1].lower() != "false"
+        try:
+            endpoint, args = self._routes.bind("").match(request.path, method=http_method)
+        except MethodNotAllowed:
+            return _error_response(errors.method_not_allowed(), pretty)
+        except NotFound:
+            return _error_response(errors.not_found(), pretty)
+        name, handler = self._handlers[endpoint]
+        self.stats.count(name)
+        fault = self.faults.take(name)
+        if fault and fault.kind == "delay":
+            time.sleep(fault.seconds)
+        elif fault and fault.kind == "disconnect":
+            _drop(environ)
+        elif fault and fault.kind == "error":
+            return _error_response(fault.error(), pretty)
+        try:
+            account = self.oauth.authenticate(request.headers.get("Authorization"),
+                                              (params.get("oauth_token") or [None])[-1], name)
+            body = None
+            if http_method in ("POST", "PUT", "PATCH") and request.get_data():
+                try:
+                    body = json.loads(request.get_data(as_text=True))
+                except ValueError:
+                    raise errors.parse_error() from None
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            call = Call(self.world, account, params, body, headers)
+            result = handler(call, **args)
+        except errors.ApiError as exc:
+            return _error_response(exc, pretty)
+        if fault and fault.kind == "lose_reply":
+            _drop(environ)      # the change is applied; the client never hears of it
+        if isinstance(result, Reply):
+            if result.body is None:
+                return Response(b"", status=result.status, headers=result.headers)
+            return _json(result.status, result.body, pretty, result.headers)
+        if result is None:
+            return Response(b"", status=204)
+        return _json(200, result, pretty)
+
+
+def _params(request: Request) -> dict[str, list[str]]:
+    return {key: request.args.getlist(key) for key in request.args.keys()}
+
+
+def _json(status: int, body: object, pretty: bool = True,
+          headers: dict[str, str] | None = None) -> Response:
+    text = json.dumps(body, indent=1 if pretty else None, ensure_ascii=False)
+    response = Response(text, status=status, content_type="application/json; charset=UTF-8")
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    response.headers["Vary"] = "Origin, X-Origin, Referer"
+    return response
+
+
+def _error_response(exc: errors.ApiError, pretty: bool = True) -> Response:
+    return _json(exc.code, exc.body(), pretty, exc.headers)
+
+
+def _drop(environ) -> None:
+    """Close the client's connection without an answer (werkzeug exposes the socket)."""
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    raise ConnectionResetError("fault injection: connection dropped")

@@ -1,0 +1,79 @@
+"""Fault injection: make the next N API requests fail the way Google fails.
+
+Kinds: ``error`` (a status with Google's body, e.g. 403 rateLimitExceeded, 429 with
+Retry-After, 503 backendError), ``delay`` (answer late), ``disconnect`` (close the connection
+before doing anything) and ``lose_reply`` (apply the request, then close the connection, so
+the client cannot know it succeeded).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from . import errors
+
+KINDS = ("error", "delay", "disconnect", "lose_reply")
+
+
+@dataclass
+class Fault:
+    kind: str
+    count: int = 1
+    method: str | None = None         # e.g. "events.list"; None matches every API method
+    status: int = 503
+    reason: str | None = None
+    retry_after: int | None = None
+    seconds: float = 0.0
+
+    def error(self) -> errors.ApiError:
+        return errors.injected(self.status, self.reason, self.retry_after)
+
+
+def parse(spec: object) -> Fault:
+    """A fault from the control API's JSON, with a readable 400 for nonsense."""
+    if not isinstance(spec, dict):
+        raise errors.bad_request("A fault is a JSON object.")
+    kind = spec.get("kind", "error")
+    if kind not in KINDS:
+        raise errors.bad_request(f"Unknown fault kind {kind!r}; expected one of {KINDS}.")
+    try:
+        fault = Fault(kind=kind, count=int(spec.get("count", 1)), method=spec.get("method"),
+                      status=int(spec.get("status", 503)), reason=spec.get("reason"),
+                      retry_after=(int(spec["retry_after"]) if spec.get("retry_after") is not None
+                                   else None),
+                      seconds=float(spec.get("seconds", 0.0)))
+    except (TypeError, ValueError) as exc:
+        raise errors.bad_request(f"Bad fault field: {exc}") from None
+    if fault.count < 1:
+        raise errors.bad_request("count must be at least 1.")
+    return fault
+
+
+class Faults:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rules: list[Fault] = []
+
+    def add(self, fault: Fault) -> None:
+        with self._lock:
+            self._rules.append(fault)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+
+    def pending(self) -> list[dict]:
+        with self._lock:
+            return [vars(rule).copy() for rule in self._rules]
+
+    def take(self, method: str) -> Fault | None:
+        """Consume one use of the first rule matching this API method."""
+        with self._lock:
+            for rule in self._rules:
+                if rule.method in (None, method):
+                    rule.count -= 1
+                    if rule.count <= 0:
+                        self._rules.remove(rule)
+                    return rule
+        return None
