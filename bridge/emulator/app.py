@@ -135,9 +135,11 @@ class Emulator:
             call = Call(self.world, account, params, body, headers)
             result = handler(call, **args)
         except errors.ApiError as exc:
-            return _error_response(exc, pretty)
+            result = exc
         if fault and fault.kind == "lose_reply":
-            _drop(environ)      # the change is applied; the client never hears of it
+            _drop(environ)      # whatever happened is done; the client never hears of it
+        if isinstance(result, errors.ApiError):
+            return _error_response(result, pretty)
         if isinstance(result, Reply):
             if result.body is None:
                 return Response(b"", status=result.status, headers=result.headers)

@@ -139,14 +139,16 @@ class _Query:
         for record in list(events.values()):
             if not self._wanted(record):
                 continue
-            if self.single and record.is_master and not record.cancelled:
+            if self.single and record.is_master:
+                # Instances stand in for their series; a deleted series shows as cancelled
+                # instances (to sync clients and with showDeleted), never as the master.
+                if record.cancelled and self.since is None and not self.show_deleted:
+                    continue
                 for item in render.expand_series(
                         self.calendar, record, after=self.time_min, before=self.time_max,
                         include_cancelled=self.show_deleted or self.since is not None):
                     out.append((self._key(record, item, order_by), self._present(item)))
                 continue
-            if self.single and record.is_master and self.since is None:
-                continue        # deleted series: only their single instances are listed
             if self.single and record.is_exception:
                 master = events.get(record.resource["recurringEventId"])
                 if master and self._wanted(master):
@@ -243,7 +245,7 @@ def instances(call: Call, calendarId: str, eventId: str) -> dict:
         time_min, time_max = call.timestamp("timeMin"), call.timestamp("timeMax")
         if master.is_master:
             items = render.expand_series(calendar, master, after=time_min, before=time_max,
-                                         include_cancelled=show_deleted)
+                                         include_cancelled=show_deleted, end_inclusive=True)
         else:
             items = [master.resource]
         original = call.timestamp("originalStart")

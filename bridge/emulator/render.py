@@ -63,10 +63,12 @@ def original_start_value(exception: dict, calendar: Calendar) -> dt.datetime | d
 
 
 def expand_series(calendar: Calendar, master: EventRecord, *, after: dt.datetime | None,
-                  before: dt.datetime | None, include_cancelled: bool) -> list[dict]:
-    """The instances of a series whose start lies in [after, before) (UTC instants), with stored
+                  before: dt.datetime | None, include_cancelled: bool,
+                  end_inclusive: bool = False) -> list[dict]:
+    """The instances of a series overlapping [after, before) (UTC instants), with stored
     exceptions replacing their virtual instance. Moved exceptions are matched by their own
-    start; cancelled ones are dropped unless asked for."""
+    times; cancelled ones are dropped unless asked for. ``end_inclusive``: an instance ending
+    exactly at ``after`` counts (events.instances' timeMin is inclusive, events.list's not)."""
     resource = master.resource
     first = series_start(resource, calendar)
     span = duration(resource, calendar)
@@ -90,27 +92,29 @@ def expand_series(calendar: Calendar, master: EventRecord, *, after: dt.datetime
         item = exception.resource if exception else virtual_instance(resource, calendar, original)
         if item.get("status") == "cancelled" and not include_cancelled:
             continue
-        if _overlaps(item, calendar, after, before):
+        if _overlaps(item, calendar, after, before, end_inclusive):
             out.append(item)
     # Exceptions moved into the window from an occurrence outside it.
     for exception in exceptions.values():
         item = exception.resource
         if item.get("status") == "cancelled" and not include_cancelled:
             continue
-        if item.get("status") != "cancelled" and _overlaps(item, calendar, after, before):
+        if item.get("status") != "cancelled" and _overlaps(item, calendar, after, before,
+                                                           end_inclusive):
             out.append(item)
     return out
 
 
 def _overlaps(item: dict, calendar: Calendar, after: dt.datetime | None,
-              before: dt.datetime | None) -> bool:
+              before: dt.datetime | None, end_inclusive: bool = False) -> bool:
     if "start" not in item:            # a minimal cancelled exception
         return True
     start = times.instant(item["start"], calendar.time_zone)
     end = times.instant(item["end"], calendar.time_zone)
     if before is not None and start >= before:
         return False
-    if after is not None and end <= after and not (end == start == after):
+    if after is not None and (end < after or end == after and not (
+            end_inclusive or start == after)):
         return False
     return True
 
