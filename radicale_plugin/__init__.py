@@ -1,1 +1,6 @@
-"""Radicale storage and rights plugins: a thin adapter over ``bridge`` (read path: issue 3)."""
+"""Radicale plugins for gcaldav: ``[storage] type = radicale_plugin`` and
+``[rights] type = radicale_plugin.rights``. A thin adapter over ``bridge``."""
+
+from .storage import Storage
+
+__all__ = ["Storage"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import urllib.error
 import urllib.request
 
@@ -16,6 +17,8 @@ from googleapiclient.discovery import build
 from bridge.emulator import EmulatorServer
 
 _accounts = itertools.count(1)
+# Request lines of the emulator's HTTP server would drown every failure report.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 class Control:

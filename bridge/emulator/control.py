@@ -194,7 +194,8 @@ class Control:
 
     def bulk_insert(self, request, body, calendarId):
         """Seed many events at once: ``{"events": [...]}`` and/or ``{"generate": N}`` (a
-        realistic mix from ``seed.generate``), one lock and one push notification in all."""
+        realistic mix from ``seed.generate``; every 4th generated series gets a moved and a
+        cancelled instance), one lock and one push notification in all."""
         body = _object(body)
         bodies = list(body.get("events") or [])
         if body.get("generate"):
@@ -203,13 +204,11 @@ class Control:
             bodies += seed.generate(int(body["generate"]), seed=int(body.get("seed", 1)),
                                     time_zone=zone)
         call = self._owner_call(request, None, calendarId)
-        ids = []
         with self.world.lock:
             listeners, self.world.listeners = self.world.listeners, []
             try:
-                for event in bodies:
-                    call.body = event
-                    ids.append(events.insert(call, calendarId)["id"])
+                ids = seed.populate(call, calendarId, bodies,
+                                    exception_every=4 if body.get("generate") else 0)
             finally:
                 self.world.listeners = listeners
         self.world.changed("events", calendarId)

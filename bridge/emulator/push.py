@@ -2,7 +2,8 @@
 
 A channel watches one resource (a calendar's events, or an account's calendar list). Right
 after it is created the receiver gets a ``sync`` message (number 1), then an ``exists``
-message after each change, from a background thread so API calls never wait on receivers.
+message after each change. Each channel delivers from its own thread, in order, so API calls
+never wait on receivers and a slow or failing receiver delays no other channel.
 Receivers answering 500/502/503/504 are retried with backoff; anything else non-2xx is a
 failed message, as with Google. Expired or stopped channels go silent.
 """
@@ -69,9 +70,7 @@ class Push:
         self.duplicate_next = 0
         self.delivered = 0
         self._lock = threading.Lock()
-        self._queue: queue.Queue = queue.Queue()
-        self._worker = threading.Thread(target=self._run, name="push-delivery", daemon=True)
-        self._worker.start()
+        self._queues: dict[str, queue.Queue] = {}
         world.listeners.append(self._on_change)
 
     # --- API handlers ---------------------------------------------------------------------------
@@ -139,15 +138,27 @@ class Push:
                     self._enqueue(channel, "exists")
                     if self.duplicate_next > 0:
                         self.duplicate_next -= 1
-                        self._queue.put((channel, "exists", channel.message_number))
+                        self._queues[channel.id].put(("exists", channel.message_number))
 
     def _enqueue(self, channel: Channel, state: str) -> None:
+        """Queue a message (caller holds ``_lock``); the channel's thread starts with its first."""
+        if channel.id not in self._queues:
+            self._queues[channel.id] = queue.Queue()
+            threading.Thread(target=self._run, args=(channel, self._queues[channel.id]),
+                             name=f"push-{channel.id[:16]}", daemon=True).start()
         channel.message_number += 1
-        self._queue.put((channel, state, channel.message_number))
+        self._queues[channel.id].put((state, channel.message_number))
 
-    def _run(self) -> None:
+    def _run(self, channel: Channel, messages: queue.Queue) -> None:
         while True:
-            channel, state, number = self._queue.get()
+            try:
+                state, number = messages.get(timeout=30)
+            except queue.Empty:
+                with self._lock:
+                    if not channel.live() and messages.empty():
+                        del self._queues[channel.id]    # a dead channel's thread ends
+                        return
+                continue
             try:
                 self._deliver(channel, state, number)
             except Exception:       # a broken receiver must never kill the delivery thread

@@ -1,0 +1,5 @@
+"""The local store (SQLAlchemy; SQLite by default, PostgreSQL for large deployments)."""
+
+from .store import Store, Tx, slug_for
+
+__all__ = ["Store", "Tx", "slug_for"]

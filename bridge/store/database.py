@@ -1,0 +1,58 @@
+"""Opening the database: engine, SQLite pragmas, schema creation and migration."""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import Engine
+
+from . import schema
+
+# Steps from version N to N+1, as callables taking a connection. Empty while there is v1 only.
+MIGRATIONS: dict[int, object] = {}
+
+
+class SchemaTooNew(RuntimeError):
+    pass
+
+
+def open_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        path = url.removeprefix("sqlite:///")
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    engine = create_engine(url, future=True, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    migrate(engine)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL: readers never block the writer; busy_timeout: wait instead of "database is locked".
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def migrate(engine: Engine) -> None:
+    schema.metadata.create_all(engine)
+    with engine.begin() as conn:
+        row = conn.execute(select(schema.meta.c.value)
+                           .where(schema.meta.c.key == "schema_version")).first()
+        if row is None:
+            conn.execute(schema.meta.insert().values(key="schema_version",
+                                                     value=str(schema.SCHEMA_VERSION)))
+            return
+        version = int(row.value)
+        if version > schema.SCHEMA_VERSION:
+            raise SchemaTooNew(f"The database was written by a newer gcaldav (schema {version}, "
+                               f"this one knows {schema.SCHEMA_VERSION}); upgrade gcaldav.")
+        while version < schema.SCHEMA_VERSION:
+            MIGRATIONS[version](conn)
+            version += 1
+        conn.execute(schema.meta.update().where(schema.meta.c.key == "schema_version")
+                     .values(value=str(version)))

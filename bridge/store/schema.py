@@ -1,0 +1,102 @@
+"""The local store's tables (SQLAlchemy Core, portable between SQLite and PostgreSQL).
+
+Google is the source of truth for event data; these tables are the source of truth for what
+CalDAV clients have seen: the rendered resources, their ETags and the per-calendar revision
+that every change bumps (ctag and RFC 6578 tokens come from it). Deleted resources stay as
+tombstone rows (``deleted``) until pruned, so a sync token can report them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String,
+                        Table, Text, UniqueConstraint)
+
+# Bump when the tables change, and add a step to database.MIGRATIONS.
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+meta = Table(
+    "meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+)
+
+accounts = Table(
+    "accounts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("kind", String(32), nullable=False),            # authorized_user | service_account
+    Column("credentials_path", Text, nullable=False),      # a 0600 file, never the secret itself
+    Column("subject", String(320)),                        # domain-wide delegation target
+    Column("list_synced", Float, nullable=False, default=0.0),
+    Column("last_error", Text),
+    UniqueConstraint("user_id", "email"),
+)
+
+calendars = Table(
+    "calendars", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("google_id", String(1024), nullable=False),
+    Column("slug", String(255), nullable=False),           # the URL path segment, stable
+    Column("summary", Text, nullable=False, default=""),
+    Column("summary_override", Text),
+    Column("description", Text, nullable=False, default=""),
+    Column("time_zone", String(64), nullable=False, default="UTC"),
+    Column("color", String(16)),                           # #rrggbb
+    Column("access_role", String(32), nullable=False, default="reader"),
+    Column("default_reminders", Text, nullable=False, default="[]"),   # JSON
+    Column("sync_token", Text),                            # Google's nextSyncToken
+    Column("epoch", String(16), nullable=False),           # changes only if history is lost
+    Column("revision", Integer, nullable=False, default=0),
+    Column("min_revision", Integer, nullable=False, default=0),   # older client tokens: invalid
+    Column("last_sync", Float, nullable=False, default=0.0),
+    Column("last_modified", Float, nullable=False, default=0.0),
+    Column("last_error", Text),
+    Column("deleted", Boolean, nullable=False, default=False),
+    UniqueConstraint("account_id", "google_id"),
+    UniqueConstraint("user_id", "slug"),
+)
+
+# Google's events as last seen, grouped into resources by iCalUID.
+google_events = Table(
+    "google_events", metadata,
+    Column("calendar_id", Integer, ForeignKey("calendars.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("event_id", String(1100), primary_key=True),
+    Column("uid", Text, nullable=False),
+    Column("etag", String(64), nullable=False),
+    Column("data", Text, nullable=False),                  # the Event resource, JSON
+    Index("ix_google_events_uid", "calendar_id", "uid"),
+)
+
+# What CalDAV clients see: one resource per iCalUID, or a tombstone.
+items = Table(
+    "items", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("calendar_id", Integer, ForeignKey("calendars.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("href", String(1100), nullable=False),
+    Column("uid", Text, nullable=False),
+    Column("text", Text),                                  # NULL for a tombstone
+    Column("etag", String(80)),
+    Column("start", Integer, nullable=False, default=0),   # POSIX bounds of all occurrences
+    Column("end", Integer, nullable=False, default=0),
+    Column("recurring", Boolean, nullable=False, default=False),
+    Column("revision", Integer, nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("last_modified", Float, nullable=False),
+    UniqueConstraint("calendar_id", "href"),
+    Index("ix_items_uid", "calendar_id", "uid"),
+    Index("ix_items_revision", "calendar_id", "revision"),
+    Index("ix_items_range", "calendar_id", "start", "end"),
+)

@@ -1,0 +1,265 @@
+"""Reads and writes of the local store.
+
+Reads are plain queries (safe from any thread; SQLite WAL lets them run beside a writer).
+Writes go through ``Store.write()``, one transaction under an in-process lock, so a sync's
+items, revision bump and Google sync token commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import threading
+import time
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Iterable, Iterator
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.engine import Connection, Engine, Row
+
+from .database import open_engine
+from .schema import accounts, calendars, google_events, items, users
+
+if TYPE_CHECKING:
+    from ..translate import Rendered
+
+_UNSAFE = re.compile(r"[^a-z0-9._-]+")
+
+
+def slug_for(google_id: str) -> str:
+    """A URL path segment for a Google calendar id: ids hold ``@``, ``#`` and other characters
+    clients encode differently, so keep only ones that never need encoding."""
+    name = google_id.lower().removesuffix("@group.calendar.google.com")
+    return _UNSAFE.sub("-", name.replace("@", "-at-")).strip("-.")[:200] or "calendar"
+
+
+class Store:
+    def __init__(self, url: str):
+        self.engine: Engine = open_engine(url)
+        self._write_lock = threading.RLock()
+
+    @contextmanager
+    def write(self) -> Iterator["Tx"]:
+        with self._write_lock, self.engine.begin() as conn:
+            yield Tx(conn)
+
+    def _rows(self, query) -> list[Row]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(query))
+
+    def _row(self, query) -> Row | None:
+        with self.engine.connect() as conn:
+            return conn.execute(query).first()
+
+    # --- users and accounts -------------------------------------------------------------------
+
+    def user_id(self, name: str) -> int | None:
+        row = self._row(select(users.c.id).where(users.c.name == name))
+        return row.id if row else None
+
+    def ensure_user(self, name: str) -> int:
+        existing = self.user_id(name)
+        if existing is not None:
+            return existing
+        with self.write() as tx:
+            return tx.ensure_user(name)
+
+    def accounts(self, user: str | None = None) -> list[Row]:
+        query = select(accounts, users.c.name.label("user")).join(users)
+        if user is not None:
+            query = query.where(users.c.name == user)
+        return self._rows(query.order_by(accounts.c.id))
+
+    def account(self, account_id: int) -> Row | None:
+        return self._row(select(accounts, users.c.name.label("user")).join(users)
+                         .where(accounts.c.id == account_id))
+
+    # --- calendars ------------------------------------------------------------------------------
+
+    def calendars(self, user: str) -> list[Row]:
+        return self._rows(select(calendars).join(users, calendars.c.user_id == users.c.id)
+                          .where(users.c.name == user, calendars.c.deleted.is_(False))
+                          .order_by(calendars.c.slug))
+
+    def calendars_of_account(self, account_id: int) -> list[Row]:
+        return self._rows(select(calendars).where(calendars.c.account_id == account_id,
+                                                  calendars.c.deleted.is_(False)))
+
+    def calendar(self, calendar_id: int) -> Row | None:
+        return self._row(select(calendars).where(calendars.c.id == calendar_id))
+
+    def calendar_by_slug(self, user: str, slug: str) -> Row | None:
+        return self._row(select(calendars).join(users, calendars.c.user_id == users.c.id)
+                         .where(users.c.name == user, calendars.c.slug == slug,
+                                calendars.c.deleted.is_(False)))
+
+    # --- items ----------------------------------------------------------------------------------
+
+    def items(self, calendar_id: int, hrefs: Iterable[str]) -> list[Row]:
+        hrefs = list(hrefs)
+        out = []
+        for start in range(0, len(hrefs), 500):      # stay under SQLite's variable limit
+            out += self._rows(select(items).where(
+                items.c.calendar_id == calendar_id, items.c.deleted.is_(False),
+                items.c.href.in_(hrefs[start:start + 500])))
+        return out
+
+    def all_items(self, calendar_id: int) -> list[Row]:
+        return self._rows(select(items).where(items.c.calendar_id == calendar_id,
+                                              items.c.deleted.is_(False)))
+
+    def items_in_range(self, calendar_id: int, start: int, end: int) -> list[Row]:
+        return self._rows(select(items).where(
+            items.c.calendar_id == calendar_id, items.c.deleted.is_(False),
+            items.c.start < end, or_(items.c.end > start,
+                                     and_(items.c.end == items.c.start, items.c.start >= start))))
+
+    def has_uid(self, calendar_id: int, uid: str) -> bool:
+        return self._row(select(items.c.id).where(
+            items.c.calendar_id == calendar_id, items.c.uid == uid,
+            items.c.deleted.is_(False))) is not None
+
+    def changed_since(self, calendar_id: int, revision: int) -> list[str]:
+        """Hrefs changed or deleted after ``revision`` (live and tombstones)."""
+        return [r.href for r in self._rows(select(items.c.href).where(
+            items.c.calendar_id == calendar_id, items.c.revision > revision))]
+
+    def google_events(self, calendar_id: int) -> list[Row]:
+        return self._rows(select(google_events).where(google_events.c.calendar_id == calendar_id))
+
+
+class Tx:
+    """One write transaction."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def ensure_user(self, name: str) -> int:
+        row = self.conn.execute(select(users.c.id).where(users.c.name == name)).first()
+        if row:
+            return row.id
+        return self.conn.execute(users.insert().values(name=name)).inserted_primary_key[0]
+
+    def add_account(self, user: str, email: str, kind: str, credentials_path: str,
+                    subject: str | None) -> int:
+        user_id = self.ensure_user(user)
+        row = self.conn.execute(select(accounts.c.id).where(accounts.c.user_id == user_id,
+                                                            accounts.c.email == email)).first()
+        values = dict(kind=kind, credentials_path=credentials_path, subject=subject)
+        if row:
+            self.conn.execute(update(accounts).where(accounts.c.id == row.id).values(**values))
+            return row.id
+        return self.conn.execute(accounts.insert().values(
+            user_id=user_id, email=email, **values)).inserted_primary_key[0]
+
+    def set_account(self, account_id: int, **values) -> None:
+        self.conn.execute(update(accounts).where(accounts.c.id == account_id).values(**values))
+
+    # --- calendars ------------------------------------------------------------------------------
+
+    def upsert_calendar(self, account_id: int, user_id: int, google_id: str, **fields) -> int:
+        row = self.conn.execute(select(calendars.c.id).where(
+            calendars.c.account_id == account_id, calendars.c.google_id == google_id)).first()
+        if row:
+            self.conn.execute(update(calendars).where(calendars.c.id == row.id)
+                              .values(deleted=False, **fields))
+            return row.id
+        slug = base = slug_for(google_id)
+        taken = {r.slug for r in self.conn.execute(
+            select(calendars.c.slug).where(calendars.c.user_id == user_id))}
+        n = 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        return self.conn.execute(calendars.insert().values(
+            account_id=account_id, user_id=user_id, google_id=google_id, slug=slug,
+            epoch=secrets.token_hex(4), last_modified=time.time(), **fields,
+        )).inserted_primary_key[0]
+
+    def calendar_row(self, account_id: int, google_id: str) -> Row | None:
+        return self.conn.execute(select(calendars).where(
+            calendars.c.account_id == account_id, calendars.c.google_id == google_id)).first()
+
+    def set_calendar(self, calendar_id: int, **values) -> None:
+        self.conn.execute(update(calendars).where(calendars.c.id == calendar_id).values(**values))
+
+    def forget_calendar(self, calendar_id: int) -> None:
+        """The calendar left the Google account: hide it and drop its cached data."""
+        self.conn.execute(google_events.delete().where(google_events.c.calendar_id == calendar_id))
+        self.conn.execute(items.delete().where(items.c.calendar_id == calendar_id))
+        self.conn.execute(update(calendars).where(calendars.c.id == calendar_id).values(
+            deleted=True, sync_token=None, revision=calendars.c.revision + 1,
+            min_revision=calendars.c.revision + 1))
+
+    def next_revision(self, calendar_id: int) -> int:
+        self.conn.execute(update(calendars).where(calendars.c.id == calendar_id).values(
+            revision=calendars.c.revision + 1, last_modified=time.time()))
+        return self.conn.execute(select(calendars.c.revision)
+                                 .where(calendars.c.id == calendar_id)).scalar_one()
+
+    # --- Google events --------------------------------------------------------------------------
+
+    def google_event_uids(self, calendar_id: int, event_ids: Iterable[str]) -> dict[str, str]:
+        ids = list(event_ids)
+        out = {}
+        for start in range(0, len(ids), 500):
+            out.update((r.event_id, r.uid) for r in self.conn.execute(
+                select(google_events.c.event_id, google_events.c.uid).where(
+                    google_events.c.calendar_id == calendar_id,
+                    google_events.c.event_id.in_(ids[start:start + 500]))))
+        return out
+
+    def put_google_event(self, calendar_id: int, event: dict, uid: str) -> None:
+        self.delete_google_event(calendar_id, event["id"])
+        self.conn.execute(google_events.insert().values(
+            calendar_id=calendar_id, event_id=event["id"], uid=uid,
+            etag=event.get("etag", ""), data=json.dumps(event, sort_keys=True)))
+
+    def delete_google_event(self, calendar_id: int, event_id: str) -> None:
+        self.conn.execute(google_events.delete().where(google_events.c.calendar_id == calendar_id,
+                                                       google_events.c.event_id == event_id))
+
+    def clear_google_events(self, calendar_id: int) -> None:
+        self.conn.execute(google_events.delete().where(google_events.c.calendar_id == calendar_id))
+
+    def google_events_of(self, calendar_id: int, uid: str) -> list[dict]:
+        return [json.loads(r.data) for r in self.conn.execute(
+            select(google_events.c.data).where(google_events.c.calendar_id == calendar_id,
+                                               google_events.c.uid == uid))]
+
+    # --- items ----------------------------------------------------------------------------------
+
+    def item_etags(self, calendar_id: int) -> dict[str, tuple[str, str | None]]:
+        """uid -> (href, etag) of live items."""
+        return {r.uid: (r.href, r.etag) for r in self.conn.execute(
+            select(items.c.uid, items.c.href, items.c.etag).where(
+                items.c.calendar_id == calendar_id, items.c.deleted.is_(False)))}
+
+    def item_by_uid(self, calendar_id: int, uid: str) -> Row | None:
+        return self.conn.execute(select(items).where(items.c.calendar_id == calendar_id,
+                                                     items.c.uid == uid)
+                                 .order_by(items.c.deleted)).first()
+
+    def put_item(self, calendar_id: int, href: str, rendered: "Rendered", revision: int) -> None:
+        values = dict(uid=rendered.uid, text=rendered.text, etag=rendered.etag,
+                      start=rendered.start, end=rendered.end, recurring=rendered.recurring,
+                      revision=revision, deleted=False, last_modified=time.time())
+        done = self.conn.execute(update(items).where(items.c.calendar_id == calendar_id,
+                                                     items.c.href == href).values(**values))
+        if done.rowcount == 0:
+            self.conn.execute(items.insert().values(calendar_id=calendar_id, href=href, **values))
+
+    def tombstone_item(self, calendar_id: int, href: str, revision: int) -> None:
+        self.conn.execute(update(items).where(items.c.calendar_id == calendar_id,
+                                              items.c.href == href).values(
+            text=None, etag=None, deleted=True, revision=revision, last_modified=time.time()))
+
+    def prune(self, calendar_id: int, before_revision: int) -> int:
+        """Drop tombstones older than a revision; tokens from before it become invalid."""
+        done = self.conn.execute(items.delete().where(
+            items.c.calendar_id == calendar_id, items.c.deleted.is_(True),
+            items.c.revision < before_revision))
+        self.conn.execute(update(calendars).where(calendars.c.id == calendar_id,
+                                                  calendars.c.min_revision < before_revision)
+                          .values(min_revision=before_revision))
+        return done.rowcount

@@ -1,0 +1,149 @@
+"""Radicale collections over the store: root, a user's principal, a Google calendar.
+
+Reads never parse iCalendar: items are built from stored text with precomputed UID, ETag and
+time range. ctag and sync tokens come from the calendar's revision counter (O(1)); sync()
+answers from the change log.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from typing import Iterable, Iterator
+
+from radicale import item as radicale_item
+from radicale.item import filter as radicale_filter
+from radicale.storage import BaseCollection
+
+from bridge.core import Bridge
+from bridge.translate import timezones
+
+SYNC_PREFIX = "http://radicale.org/ns/sync/"
+DAY = 86400
+
+
+def _http_date(timestamp: float) -> str:
+    return email.utils.formatdate(timestamp, usegmt=True)
+
+
+class Root(BaseCollection):
+    @property
+    def path(self) -> str:
+        return ""
+
+    def get_meta(self, key=None):
+        return None if key else {}
+
+    @property
+    def last_modified(self) -> str:
+        return _http_date(0)
+
+    def get_multi(self, hrefs):
+        return ((href, None) for href in hrefs)
+
+    def get_all(self):
+        return iter(())
+
+
+class Principal(Root):
+    def __init__(self, user: str):
+        self.user = user
+
+    @property
+    def path(self) -> str:
+        return self.user
+
+
+class Calendar(BaseCollection):
+    def __init__(self, bridge: Bridge, user: str, row):
+        self.bridge, self.user, self.row = bridge, user, row
+
+    @property
+    def path(self) -> str:
+        return f"{self.user}/{self.row.slug}"
+
+    def _fresh_row(self):
+        # Revision and metadata can move between requests; read them when asked.
+        return self.bridge.store.calendar(self.row.id)
+
+    # --- properties -----------------------------------------------------------------------------
+
+    @property
+    def etag(self) -> str:
+        row = self._fresh_row()
+        return f'"{row.epoch}-{row.revision}"'
+
+    def get_meta(self, key=None):
+        row = self._fresh_row()
+        meta = {"tag": "VCALENDAR",
+                "D:displayname": row.summary_override or row.summary or row.google_id,
+                "C:supported-calendar-component-set": "VEVENT",
+                "C:calendar-timezone": timezones.calendar_with_timezone(row.time_zone)}
+        if row.color:
+            meta["ICAL:calendar-color"] = row.color
+        if row.description:
+            meta["C:calendar-description"] = row.description
+        return meta.get(key) if key else meta
+
+    @property
+    def last_modified(self) -> str:
+        return _http_date(self._fresh_row().last_modified)
+
+    # --- items ----------------------------------------------------------------------------------
+
+    def _item(self, record) -> radicale_item.Item:
+        return radicale_item.Item(
+            collection=self, href=record.href, last_modified=_http_date(record.last_modified),
+            text=record.text, etag=record.etag, uid=record.uid, name="VCALENDAR",
+            component_name="VEVENT", time_range=(record.start, record.end))
+
+    def get_multi(self, hrefs: Iterable[str]):
+        hrefs = list(hrefs)
+        found = {r.href: r for r in self.bridge.store.items(self.row.id, hrefs)}
+        for href in hrefs:
+            record = found.get(href)
+            yield href, (self._item(record) if record else None)
+
+    def get_all(self) -> Iterator[radicale_item.Item]:
+        return (self._item(r) for r in self.bridge.store.all_items(self.row.id))
+
+    def get_filtered(self, filters):
+        tag, start, end, simple = radicale_filter.simplify_prefilters(filters, "VCALENDAR")
+        if tag not in (None, "VEVENT"):
+            return      # a Google calendar holds events only
+        if start <= radicale_filter.TIMESTAMP_MIN and end >= radicale_filter.TIMESTAMP_MAX:
+            records = self.bridge.store.all_items(self.row.id)
+        else:
+            # Widened by a day: all-day bounds depend on a zone; Radicale re-checks the edges.
+            records = self.bridge.store.items_in_range(self.row.id, start - DAY, end + DAY)
+        for record in records:
+            exact = simple and not record.recurring and start <= record.start \
+                and record.end <= end and record.start < record.end
+            yield self._item(record), exact
+
+    def has_uid(self, uid: str) -> bool:
+        return self.bridge.store.has_uid(self.row.id, uid)
+
+    def sync(self, old_token: str = "") -> tuple[str, Iterable[str]]:
+        row = self._fresh_row()
+        token = f"{SYNC_PREFIX}{row.epoch}-{row.revision}"
+        if not old_token:
+            return token, [r.href for r in self.bridge.store.all_items(row.id)]
+        epoch, _, revision = old_token.removeprefix(SYNC_PREFIX).partition("-")
+        if (not old_token.startswith(SYNC_PREFIX) or epoch != row.epoch
+                or not revision.isdigit()):
+            raise ValueError(f"Unknown sync token {old_token!r}")
+        revision = int(revision)
+        if revision < row.min_revision or revision > row.revision:
+            raise ValueError(f"Sync token {old_token!r} is too old or from the future")
+        return token, self.bridge.store.changed_since(row.id, revision)
+
+    # --- writes (the write path issue) ------------------------------------------------------------
+
+    def upload(self, href, item):
+        raise ValueError(PermissionError(13, "gcaldav does not write to Google yet"))
+
+    def delete(self, href=None):
+        raise PermissionError("gcaldav does not write to Google yet")
+
+    def set_meta(self, props):
+        raise ValueError(PermissionError(13, "calendar properties are managed in Google"))

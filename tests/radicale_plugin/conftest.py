@@ -1,0 +1,141 @@
+"""A real bridge: Radicale with the plugin, served over HTTP, synced from the emulator."""
+
+from __future__ import annotations
+
+import json
+import threading
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import caldav
+import pytest
+import requests
+
+from radicale_plugin.options import PLUGIN_SCHEMA, settings_from
+from radicale_plugin.registry import lookup, register
+from radicale_plugin.server import load_configuration, make_server
+
+DAV = "{DAV:}"
+CONFIG = """\
+[server]
+hosts = 127.0.0.1:5232
+
+[auth]
+type = htpasswd
+htpasswd_filename = {htpasswd}
+htpasswd_encryption = plain
+delay = 0
+
+[rights]
+type = radicale_plugin.rights
+
+[storage]
+type = radicale_plugin
+data_dir = {data}
+google_api_endpoint = {api}
+google_token_uri = {token}
+freshness = {freshness}
+"""
+
+
+@dataclass
+class BridgeServer:
+    """One running bridge; ``restart()`` builds a new server on the same data."""
+
+    config_path: Path
+    user: str = "alice"
+    password: str = "secret"
+    server: object = None
+    thread: threading.Thread | None = None
+    session: requests.Session = field(default_factory=requests.Session)
+
+    def start(self) -> "BridgeServer":
+        self.configuration = load_configuration(str(self.config_path))
+        self.server = make_server(self.configuration, port=0)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.session.auth = (self.user, self.password)
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def restart(self) -> "BridgeServer":
+        self.stop()
+        return self.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def bridge(self):
+        return lookup(self.configuration)
+
+    def client(self) -> caldav.DAVClient:
+        return caldav.DAVClient(self.url + f"/{self.user}/", username=self.user,
+                                password=self.password)
+
+    def calendar_url(self, google_id: str) -> str:
+        slug = next(c.slug for c in self.bridge.store.calendars(self.user)
+                    if c.google_id == google_id)
+        return f"{self.url}/{self.user}/{slug}/"
+
+    # --- raw WebDAV, for exact assertions ------------------------------------------------------
+
+    def propfind(self, url: str, body: str, depth: str = "0") -> ET.Element:
+        response = self.session.request("PROPFIND", url, data=body,
+                                        headers={"Depth": depth, "Content-Type": "text/xml"})
+        assert response.status_code == 207, response.text
+        return ET.fromstring(response.content)
+
+    def ctag(self, url: str) -> str:
+        tree = self.propfind(url, '<propfind xmlns="DAV:" xmlns:CS="http://calendarserver.org/'
+                                  'ns/"><prop><CS:getctag/></prop></propfind>')
+        return tree.find(".//{http://calendarserver.org/ns/}getctag").text
+
+    def sync_collection(self, url: str, token: str = "") -> tuple[str, dict[str, str | int]]:
+        """(new token, {href: etag, or 404 for a deletion})."""
+        body = ('<?xml version="1.0"?><sync-collection xmlns="DAV:">'
+                f'<sync-token>{token}</sync-token><sync-level>1</sync-level>'
+                '<prop><getetag/></prop></sync-collection>')
+        response = self.session.request("REPORT", url, data=body,
+                                        headers={"Content-Type": "text/xml"})
+        if response.status_code != 207:
+            return "", {"status": response.status_code, "body": response.text}
+        tree = ET.fromstring(response.content)
+        changes = {}
+        for node in tree.findall(f"{DAV}response"):
+            href = node.find(f"{DAV}href").text
+            etag = node.find(f".//{DAV}getetag")
+            changes[href] = etag.text if etag is not None else 404
+        return tree.find(f"{DAV}sync-token").text, changes
+
+
+@pytest.fixture
+def make_bridge(emulator, tmp_path):
+    """Factory: a bridge for user alice linked to the given emulator account."""
+    servers = []
+
+    def make(account: dict, *, freshness: float = 30.0) -> BridgeServer:
+        htpasswd = tmp_path / "users"
+        htpasswd.write_text("alice:secret\n")
+        config_path = tmp_path / "config"
+        config_path.write_text(CONFIG.format(
+            htpasswd=htpasswd, data=tmp_path / "data", api=emulator.emulator.api_url,
+            token=emulator.emulator.token_url, freshness=freshness))
+        credentials = tmp_path / "google.json"
+        credentials.write_text(json.dumps(account))
+        configuration = load_configuration(str(config_path))
+        bridge = register(configuration, settings_from(configuration.copy(PLUGIN_SCHEMA)))
+        bridge.link("alice", str(credentials))
+        server = BridgeServer(config_path).start()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
