@@ -166,7 +166,13 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not args.verbose:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (RuntimeError, OSError) as exc:      # bad configuration, port in use, ...
+        if args.verbose:
+            raise
+        print(f"gcaldav {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ import random
 import secrets
 from zoneinfo import ZoneInfo
 
+from dateutil import rrule
+
 from . import events, recurrence, render, times
 from .call import Call
 from .state import World
@@ -48,11 +50,12 @@ def generate(count: int, *, seed: int = 1, time_zone: str = "UTC",
             zone = rng.choice(ZONES + (time_zone,))
             start = dt.datetime.combine(day, dt.time(rng.randint(7, 19), rng.choice((0, 30))),
                                         ZoneInfo(zone))
+            if roll > 0.82:
+                body["recurrence"] = [rng.choice(RULES)]
+                start = _first_match(body["recurrence"][0], start)
             end = start + dt.timedelta(minutes=rng.choice((30, 45, 60, 90)))
             body["start"] = {"dateTime": times.format_datetime(start), "timeZone": zone}
             body["end"] = {"dateTime": times.format_datetime(end), "timeZone": zone}
-            if roll > 0.82:
-                body["recurrence"] = [rng.choice(RULES)]
         if rng.random() < 0.2:
             body["location"] = rng.choice(("Room 4.12", "Berlin Hbf", "Zoom", "Home"))
         if rng.random() < 0.15:
@@ -64,6 +67,14 @@ def generate(count: int, *, seed: int = 1, time_zone: str = "UTC",
                                  "overrides": [{"method": "popup", "minutes": 15}]}
         bodies.append(body)
     return bodies
+
+
+def _first_match(rule: str, start: dt.datetime) -> dt.datetime:
+    """Move a series start onto its rule's first date, as calendar apps do: a DTSTART the rule
+    does not match is counted differently by different clients."""
+    naive = start.replace(tzinfo=None)
+    first = rrule.rrulestr(rule.removeprefix("RRULE:"), dtstart=naive).after(naive, inc=True)
+    return (first or naive).replace(tzinfo=start.tzinfo)
 
 
 def populate(call: Call, calendar_id: str, bodies: list[dict], *,
