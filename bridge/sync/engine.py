@@ -41,6 +41,11 @@ class SyncEngine:
         self._locks: dict[tuple[str, int], threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._failed_at: dict[tuple[str, int], float] = {}
+        # Hooks for push and metrics: ``push_healthy(calendar_id)`` says a live push channel
+        # watches the calendar (request-driven syncs are then unnecessary); each observer is
+        # called as observer(kind, key, seconds, error_or_None) after every sync attempt.
+        self.push_healthy: Callable[[int], bool] = lambda calendar_id: False
+        self.observers: list[Callable[[str, int, float, Exception | None], None]] = []
 
     def _lock(self, kind: str, key: int) -> threading.Lock:
         with self._locks_guard:
@@ -50,6 +55,9 @@ class SyncEngine:
 
     def sync_calendar_list(self, account_id: int) -> list[int]:
         """Mirror the account's calendar list; returns the ids of its calendars."""
+        return self._observed("list", account_id, lambda: self._sync_calendar_list(account_id))
+
+    def _sync_calendar_list(self, account_id: int) -> list[int]:
         account = self.store.account(account_id)
         client = self.client_for(account_id)
         entries, _, _ = client.list_all(lambda s, page: s.calendarList().list(
@@ -86,6 +94,21 @@ class SyncEngine:
     # --- events -----------------------------------------------------------------------------------
 
     def sync_calendar(self, calendar_id: int, *, full: bool = False) -> SyncResult:
+        return self._observed("events", calendar_id,
+                              lambda: self._sync_calendar(calendar_id, full=full))
+
+    def _observed(self, kind: str, key: int, run: Callable):
+        started, error = time.monotonic(), None
+        try:
+            return run()
+        except Exception as exc:
+            error = exc
+            raise
+        finally:
+            for observer in self.observers:
+                observer(kind, key, time.monotonic() - started, error)
+
+    def _sync_calendar(self, calendar_id: int, *, full: bool) -> SyncResult:
         calendar = self.store.calendar(calendar_id)
         client = self.client_for(calendar.account_id)
         if calendar.sync_token and not full:
@@ -175,8 +198,11 @@ class SyncEngine:
     # --- freshness ----------------------------------------------------------------------------
 
     def ensure_fresh(self, calendar_id: int) -> None:
-        """Sync the calendar first if its last sync is older than the freshness window.
-        Concurrent callers share one sync; if Google fails, the cache is served (logged)."""
+        """Sync the calendar first if its last sync is older than the freshness window (and no
+        healthy push channel watches it). Concurrent callers share one sync; if Google fails,
+        the cache is served (logged)."""
+        if self.push_healthy(calendar_id):
+            return
         self._fresh("events", calendar_id, lambda: self.store.calendar(calendar_id).last_sync,
                     lambda: self.sync_calendar(calendar_id))
 
