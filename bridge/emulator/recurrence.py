@@ -42,6 +42,12 @@ _VALUE_RE = re.compile(r"([0-9]{8})(?:T([0-9]{6})(Z?))?")
 _ID_RE = re.compile(r"[0-9]{8}(T[0-9]{6}Z)?")
 
 
+def _in_gap(value: dt.datetime) -> bool:
+    """True for a local time that does not exist (clocks jumped over it)."""
+    return value.astimezone(UTC).astimezone(value.tzinfo).replace(tzinfo=None) != \
+        value.replace(tzinfo=None)
+
+
 class _Series:
     """The frame a series is expanded in: an aware zone for timed, naive midnights for all-day."""
 
@@ -51,6 +57,10 @@ class _Series:
                 raise TypeError("a timed series start must be a timezone-aware datetime")
             self.all_day, self.tz = False, dtstart.tzinfo
             self.start = dtstart.replace(microsecond=0)  # dateutil drops microseconds too
+            if _in_gap(self.start):
+                # A wall time the DST gap skips: its fold picks the instant, and dateutil
+                # (which forgets fold) generates fold=0, so agree with it or it counts twice.
+                self.start = self.start.replace(fold=0)
         elif isinstance(dtstart, dt.date):
             self.all_day, self.tz = True, None
             self.start = dt.datetime.combine(dtstart, dt.time())
