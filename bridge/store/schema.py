@@ -100,3 +100,13 @@ items = Table(
     Index("ix_items_revision", "calendar_id", "revision"),
     Index("ix_items_range", "calendar_id", "start", "end"),
 )
+
+# What clients wrote that Google cannot hold (see bridge.translate.from_ical.Shadow), per
+# resource: merged back into the rendering so the client gets its own data back.
+shadows = Table(
+    "shadows", metadata,
+    Column("calendar_id", Integer, ForeignKey("calendars.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("uid", String(1100), primary_key=True),
+    Column("data", Text, nullable=False),                  # JSON: component key → shadow
+)

@@ -19,7 +19,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 
 from .database import open_engine
-from .schema import accounts, calendars, google_events, items, users
+from .schema import accounts, calendars, google_events, items, shadows, users
 
 if TYPE_CHECKING:
     from ..translate import Rendered
@@ -128,6 +128,10 @@ class Store:
     def google_events(self, calendar_id: int) -> list[Row]:
         return self._rows(select(google_events).where(google_events.c.calendar_id == calendar_id))
 
+    def item(self, calendar_id: int, href: str) -> Row | None:
+        return self._row(select(items).where(items.c.calendar_id == calendar_id,
+                                             items.c.href == href, items.c.deleted.is_(False)))
+
 
 class Tx:
     """One write transaction."""
@@ -185,8 +189,8 @@ class Tx:
 
     def forget_calendar(self, calendar_id: int) -> None:
         """The calendar left the Google account: hide it and drop its cached data."""
-        self.conn.execute(google_events.delete().where(google_events.c.calendar_id == calendar_id))
-        self.conn.execute(items.delete().where(items.c.calendar_id == calendar_id))
+        for table in (google_events, items, shadows):
+            self.conn.execute(table.delete().where(table.c.calendar_id == calendar_id))
         self.conn.execute(update(calendars).where(calendars.c.id == calendar_id).values(
             deleted=True, sync_token=None, revision=calendars.c.revision + 1,
             min_revision=calendars.c.revision + 1))
@@ -226,6 +230,25 @@ class Tx:
         return [json.loads(r.data) for r in self.conn.execute(
             select(google_events.c.data).where(google_events.c.calendar_id == calendar_id,
                                                google_events.c.uid == uid))]
+
+    # --- shadows --------------------------------------------------------------------------------
+
+    def shadows(self, calendar_id: int) -> dict[str, dict]:
+        """uid -> shadow data of every resource of the calendar that has one."""
+        return {r.uid: json.loads(r.data) for r in self.conn.execute(
+            select(shadows).where(shadows.c.calendar_id == calendar_id))}
+
+    def shadow(self, calendar_id: int, uid: str) -> dict | None:
+        row = self.conn.execute(select(shadows.c.data).where(
+            shadows.c.calendar_id == calendar_id, shadows.c.uid == uid)).first()
+        return json.loads(row.data) if row else None
+
+    def set_shadow(self, calendar_id: int, uid: str, data: dict | None) -> None:
+        self.conn.execute(shadows.delete().where(shadows.c.calendar_id == calendar_id,
+                                                 shadows.c.uid == uid))
+        if data:
+            self.conn.execute(shadows.insert().values(calendar_id=calendar_id, uid=uid,
+                                                      data=json.dumps(data, sort_keys=True)))
 
     # --- items ----------------------------------------------------------------------------------
 

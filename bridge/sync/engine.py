@@ -18,7 +18,7 @@ from typing import Callable
 
 from ..google import GoogleClient, GoogleError, SyncTokenInvalid
 from ..store import Store, Tx
-from ..translate import CalendarContext, render
+from ..translate import CalendarContext, Rendered, render, shadow
 from .resources import group_by_uid, href_for, is_deleted, uid_of
 
 log = logging.getLogger(__name__)
@@ -131,18 +131,19 @@ class SyncEngine:
         return events, token
 
     def _apply_full(self, calendar, events: list[dict], token: str | None) -> SyncResult:
-        ctx = _context(calendar)
+        ctx = context(calendar)
         groups = group_by_uid(events)
         changed = 0
         with self.store.write() as tx:
             existing = tx.item_etags(calendar.id)
+            shadows = tx.shadows(calendar.id)
             tx.clear_google_events(calendar.id)
-            revision = _LazyRevision(tx, calendar.id)
+            revision = LazyRevision(tx, calendar.id)
             live = set()
             for uid, group in groups.items():
                 for event in group:
                     tx.put_google_event(calendar.id, event, uid)
-                rendered = render(group, ctx)
+                rendered = render_resource(group, ctx, shadows.get(uid))
                 if rendered is None:
                     continue
                 live.add(uid)
@@ -159,7 +160,7 @@ class SyncEngine:
         return SyncResult(full=True, events=len(events), changed=changed)
 
     def _apply_incremental(self, calendar, events: list[dict], token: str | None) -> SyncResult:
-        ctx = _context(calendar)
+        ctx = context(calendar)
         changed = 0
         with self.store.write() as tx:
             known = tx.google_event_uids(calendar.id, {e["id"] for e in events} | {
@@ -175,9 +176,9 @@ class SyncEngine:
                     tx.delete_google_event(calendar.id, event["id"])
                 else:
                     tx.put_google_event(calendar.id, event, uid)
-            revision = _LazyRevision(tx, calendar.id)
+            revision = LazyRevision(tx, calendar.id)
             for uid in sorted(affected):
-                changed += _refresh_resource(tx, calendar.id, uid, ctx, revision)
+                changed += refresh_resource(tx, calendar.id, uid, ctx, revision)
             tx.set_calendar(calendar.id, sync_token=token, last_sync=time.time(),
                             last_error=None)
         return SyncResult(full=False, events=len(events), changed=changed)
@@ -186,13 +187,13 @@ class SyncEngine:
         """Re-render every resource from stored Google data (the calendar's zone or default
         reminders changed); only resources whose text changes get a new revision."""
         calendar = self.store.calendar(calendar_id)
-        ctx = _context(calendar)
+        ctx = context(calendar)
         changed = 0
         with self.store.write() as tx:
             uids = {r.uid for r in self.store.google_events(calendar_id)}
-            revision = _LazyRevision(tx, calendar_id)
+            revision = LazyRevision(tx, calendar_id)
             for uid in sorted(uids):
-                changed += _refresh_resource(tx, calendar_id, uid, ctx, revision)
+                changed += refresh_resource(tx, calendar_id, uid, ctx, revision)
         return changed
 
     # --- freshness ----------------------------------------------------------------------------
@@ -226,7 +227,7 @@ class SyncEngine:
                 log.warning("%s sync of %s failed, serving cached data: %s", kind, key, exc)
 
 
-class _LazyRevision:
+class LazyRevision:
     """Bump the calendar's revision once per transaction, and only if something changed."""
 
     def __init__(self, tx: Tx, calendar_id: int):
@@ -238,10 +239,11 @@ class _LazyRevision:
         return self.value
 
 
-def _refresh_resource(tx: Tx, calendar_id: int, uid: str, ctx: CalendarContext,
-                      revision: _LazyRevision) -> int:
+def refresh_resource(tx: Tx, calendar_id: int, uid: str, ctx: CalendarContext,
+                      revision: LazyRevision) -> int:
     """Re-render one resource from its stored Google events; 1 if what clients see changed."""
-    rendered = render(tx.google_events_of(calendar_id, uid), ctx)
+    rendered = render_resource(tx.google_events_of(calendar_id, uid), ctx,
+                               tx.shadow(calendar_id, uid))
     row = tx.item_by_uid(calendar_id, uid)
     if rendered is None:
         if row is not None and not row.deleted:
@@ -255,7 +257,15 @@ def _refresh_resource(tx: Tx, calendar_id: int, uid: str, ctx: CalendarContext,
     return 1
 
 
-def _context(calendar) -> CalendarContext:
+def render_resource(events: list[dict], ctx: CalendarContext,
+                    shadows: dict | None) -> Rendered | None:
+    """What clients see of one resource: Google's data plus what they wrote that Google
+    cannot hold."""
+    rendered = render(events, ctx)
+    return shadow.apply(rendered, shadows, ctx.time_zone) if rendered else None
+
+
+def context(calendar) -> CalendarContext:
     return CalendarContext(time_zone=calendar.time_zone,
                            default_reminders=tuple(json.loads(calendar.default_reminders)))
 
