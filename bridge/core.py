@@ -11,6 +11,7 @@ from .google import GoogleClient, credentials
 from .settings import Settings
 from .store import Store
 from .sync import SyncEngine
+from .write import Writer
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,8 @@ class Bridge:
         self.settings = settings
         self.store = Store(settings.database)
         self.engine = SyncEngine(self.store, self.client_for, freshness=settings.freshness)
+        self.writer = Writer(self.store, self.engine, self.client_for,
+                             send_updates=settings.send_updates)
         self._clients: dict[int, GoogleClient] = {}
         self._clients_lock = threading.Lock()
 

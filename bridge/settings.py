@@ -20,8 +20,12 @@ class Settings:
     google_token_uri: str | None = None     # default: the credentials file's, else Google's
     freshness: float = 30.0                 # seconds a calendar counts as fresh
     google_timeout: float = 30.0
+    send_updates: str = "none"              # Google's sendUpdates for client writes
 
     def __post_init__(self) -> None:
+        if self.send_updates not in ("none", "externalOnly", "all"):
+            raise ValueError(f"send_updates must be none, externalOnly or all, "
+                             f"not {self.send_updates!r}")
         self.data_dir = os.path.expanduser(self.data_dir)
         if not self.database:
             self.database = "sqlite:///" + os.path.join(self.data_dir, "gcaldav.db")

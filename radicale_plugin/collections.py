@@ -14,7 +14,10 @@ from radicale import item as radicale_item
 from radicale.item import filter as radicale_filter
 from radicale.storage import BaseCollection
 
+from . import outcome
+
 from bridge.core import Bridge
+from bridge.write import WriteError
 from bridge.translate import timezones
 
 SYNC_PREFIX = "http://radicale.org/ns/sync/"
@@ -137,13 +140,34 @@ class Calendar(BaseCollection):
             raise ValueError(f"Sync token {old_token!r} is too old or from the future")
         return token, self.bridge.store.changed_since(row.id, revision)
 
-    # --- writes (the write path issue) ------------------------------------------------------------
+    # --- writes -------------------------------------------------------------------------------
 
     def upload(self, href, item):
-        raise ValueError(PermissionError(13, "gcaldav does not write to Google yet"))
+        replaced = self.bridge.store.item(self.row.id, href)
+        sent = item.serialize()
+        try:
+            self.bridge.writer.put(self.row.id, href, sent)
+        except WriteError as exc:
+            outcome.fail(exc)
+            raise ValueError(exc.message) from None
+        record = self.bridge.store.item(self.row.id, href)
+        raw = outcome.sent_body()
+        if raw is None or record.text.replace("\r\n", "\n") != raw.decode(
+                "utf-8", "replace").replace("\r\n", "\n"):
+            outcome.stored_differs()
+        return self._item(record), (self._item(replaced) if replaced else None)
 
     def delete(self, href=None):
-        raise PermissionError("gcaldav does not write to Google yet")
+        if href is None:
+            error = WriteError(403, "Calendars are deleted in Google Calendar, not here.")
+        else:
+            try:
+                self.bridge.writer.delete(self.row.id, href)
+                return
+            except WriteError as exc:
+                error = exc
+        outcome.fail(error)
+        raise RuntimeError(error.message)
 
     def set_meta(self, props):
         raise ValueError(PermissionError(13, "calendar properties are managed in Google"))

@@ -18,6 +18,8 @@ PLUGIN_SCHEMA = {"storage": {
                   "help": "seconds a calendar counts as fresh before a request re-syncs it"},
     "google_timeout": {"value": "30", "type": float,
                        "help": "seconds to wait for one Google API answer"},
+    "send_updates": {"value": "none", "type": str,
+                     "help": "Google's sendUpdates for client writes: none, externalOnly, all"},
 }}
 
 
@@ -28,4 +30,5 @@ def settings_from(configuration) -> Settings:
     return Settings(data_dir=get("data_dir"), database=get("database"),
                     google_api_endpoint=get("google_api_endpoint") or None,
                     google_token_uri=get("google_token_uri") or None,
-                    freshness=get("freshness"), google_timeout=get("google_timeout"))
+                    freshness=get("freshness"), google_timeout=get("google_timeout"),
+                    send_updates=get("send_updates"))

@@ -7,26 +7,37 @@ clients show them as such and writes get 403 before anything is attempted.
 
 from __future__ import annotations
 
+import time
+
 from radicale import pathutils
 from radicale.rights import owner_only
 
 from . import registry
 
 READ_ONLY_ROLES = ("reader", "freeBusyReader")
-# The write path (client PUT/DELETE → Google) is a later issue; until it lands, every
-# calendar is read-only so clients get a clean 403 instead of a failed write.
-WRITES_SUPPORTED = False
+# Radicale asks once per item of a depth-1 PROPFIND; the answer barely ever changes, so it is
+# remembered this many seconds instead of costing a query per item.
+ROLE_CACHE_SECONDS = 5.0
 
 
 class Rights(owner_only.Rights):
+    def __init__(self, configuration):
+        super().__init__(configuration)
+        self._roles: dict[tuple[str, str], tuple[float, str | None]] = {}
+
     def authorization(self, user: str, user_groups: set, path: str) -> str:
         permissions = super().authorization(user, user_groups, path)
         parts = pathutils.strip_path(path).split("/")
         if len(parts) < 2 or "w" not in permissions:
             return permissions
-        if not WRITES_SUPPORTED:
-            return permissions.replace("w", "")
-        row = registry.lookup(self.configuration).store.calendar_by_slug(parts[0], parts[1])
-        if row is not None and row.access_role in READ_ONLY_ROLES:
+        if self._role(parts[0], parts[1]) in READ_ONLY_ROLES:
             return permissions.replace("w", "")
         return permissions
+
+    def _role(self, user: str, slug: str) -> str | None:
+        now = time.monotonic()
+        cached = self._roles.get((user, slug))
+        if cached is None or now - cached[0] > ROLE_CACHE_SECONDS:
+            row = registry.lookup(self.configuration).store.calendar_by_slug(user, slug)
+            cached = self._roles[(user, slug)] = (now, row.access_role if row else None)
+        return cached[1]

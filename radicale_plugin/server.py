@@ -14,6 +14,8 @@ import radicale
 from radicale import config
 from radicale.server import RequestHandler
 
+from .outcome import OutcomeMiddleware
+
 
 class ThreadingWSGIServer(socketserver.ThreadingMixIn, wsgiref.simple_server.WSGIServer):
     daemon_threads = True
@@ -29,7 +31,7 @@ def load_configuration(path: str) -> config.Configuration:
 
 
 def make_app(configuration: config.Configuration):
-    return radicale.Application(configuration)
+    return OutcomeMiddleware(radicale.Application(configuration))
 
 
 def make_server(configuration: config.Configuration, host: str | None = None,

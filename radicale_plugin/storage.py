@@ -21,12 +21,21 @@ from .collections import Calendar, Principal, Root
 from .options import PLUGIN_SCHEMA, settings_from
 
 
+class _NamedZone(zoneinfo.ZoneInfo):
+    """A zone vobject serialises under its IANA name (it looks for ``tzid``; without it, it
+    would write TZID=CET)."""
+
+    @property
+    def tzid(self) -> str:
+        return self.key
+
+
 def _register_zones_with_vobject() -> None:
     """vobject keeps one process-wide zone per TZID, taken from the first VTIMEZONE it parses;
     ours cover only the years an item needs, so a short one would skew later time-range
     checks. Registering the full zones first makes every parse use them."""
     for name in zoneinfo.available_timezones():
-        vobject.icalendar.registerTzid(name, zoneinfo.ZoneInfo(name))
+        vobject.icalendar.registerTzid(name, _NamedZone(name))
 
 
 class Storage(BaseStorage):
@@ -37,8 +46,8 @@ class Storage(BaseStorage):
         _register_zones_with_vobject()
         super().__init__(configuration.copy(PLUGIN_SCHEMA))
         self.bridge = registry.register(original, settings_from(self.configuration))
-        self._user_locks: dict[str, threading.RLock] = {}
-        self._user_locks_guard = threading.Lock()
+        self._locks: dict[str, threading.RLock] = {}
+        self._locks_guard = threading.Lock()
 
     def discover(self, path: str, depth: str = "0", child_context_manager=None,
                  user_groups=frozenset()) -> Iterator:
@@ -92,15 +101,23 @@ class Storage(BaseStorage):
         raise ValueError("Moving events between calendars is not supported")
 
     @contextlib.contextmanager
-    def acquire_lock(self, mode: str, user: str = "", *args, **kwargs):
-        # Reads need no lock (the store is safe for concurrent readers); writes serialise per
-        # user, never globally, so one slow Google call does not stall everybody.
+    def acquire_lock(self, mode: str, user: str = "", *args, path: str = "", **kwargs):
+        """Reads take no lock (the store is safe for concurrent readers). Writes serialise per
+        calendar, never globally, so a slow Google call stalls no other calendar and no
+        reader; and the calendar is first brought up to date, so Radicale's If-Match and
+        If-None-Match checks see Google's current state."""
         if mode != "w":
             yield
             return
-        with self._user_locks_guard:
-            lock = self._user_locks.setdefault(user, threading.RLock())
+        parts = [p for p in pathutils.strip_path(path).split("/") if p]
+        key = "/".join(parts[:2])
+        with self._locks_guard:
+            lock = self._locks.setdefault(key, threading.RLock())
         with lock:
+            if len(parts) >= 2:
+                row = self.bridge.store.calendar_by_slug(parts[0], parts[1])
+                if row is not None:
+                    self.bridge.writer.refresh_before_write(row.id)
             yield
 
     def verify(self) -> bool:

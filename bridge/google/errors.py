@@ -42,11 +42,18 @@ class Forbidden(GoogleError):
     pass
 
 
-def reason_of(error: HttpError) -> str:
+def _error_body(error: HttpError) -> dict:
     try:
         body = json.loads(error.content.decode("utf-8", "replace"))
-        return body["error"]["errors"][0]["reason"]
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return body["error"] if isinstance(body.get("error"), dict) else {}
+    except (ValueError, TypeError, AttributeError):
+        return {}
+
+
+def reason_of(error: HttpError) -> str:
+    try:
+        return _error_body(error)["errors"][0]["reason"]
+    except (KeyError, IndexError, TypeError):
         return ""
 
 
@@ -66,7 +73,8 @@ def is_retryable(error: HttpError) -> bool:
 
 def classify(error: HttpError) -> GoogleError:
     status, reason = error.resp.status, reason_of(error)
-    message = f"Google answered {status} {reason or ''}".strip()
+    detail = _error_body(error).get("message")
+    message = f"Google answered {status} {reason or ''}".strip() + (f": {detail}" if detail else "")
     kwargs = dict(status=status, reason=reason, retry_after=retry_after_of(error))
     if status == 410 and reason == "fullSyncRequired":
         return SyncTokenInvalid(message, **kwargs)

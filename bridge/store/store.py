@@ -128,6 +128,11 @@ class Store:
     def google_events(self, calendar_id: int) -> list[Row]:
         return self._rows(select(google_events).where(google_events.c.calendar_id == calendar_id))
 
+    def google_events_of(self, calendar_id: int, uid: str) -> list[dict]:
+        return [json.loads(r.data) for r in self._rows(
+            select(google_events.c.data).where(google_events.c.calendar_id == calendar_id,
+                                               google_events.c.uid == uid))]
+
     def item(self, calendar_id: int, href: str) -> Row | None:
         return self._row(select(items).where(items.c.calendar_id == calendar_id,
                                              items.c.href == href, items.c.deleted.is_(False)))
@@ -222,6 +227,10 @@ class Tx:
     def delete_google_event(self, calendar_id: int, event_id: str) -> None:
         self.conn.execute(google_events.delete().where(google_events.c.calendar_id == calendar_id,
                                                        google_events.c.event_id == event_id))
+
+    def delete_google_events_of(self, calendar_id: int, uid: str) -> None:
+        self.conn.execute(google_events.delete().where(google_events.c.calendar_id == calendar_id,
+                                                       google_events.c.uid == uid))
 
     def clear_google_events(self, calendar_id: int) -> None:
         self.conn.execute(google_events.delete().where(google_events.c.calendar_id == calendar_id))

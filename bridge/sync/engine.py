@@ -240,8 +240,9 @@ class LazyRevision:
 
 
 def refresh_resource(tx: Tx, calendar_id: int, uid: str, ctx: CalendarContext,
-                      revision: LazyRevision) -> int:
-    """Re-render one resource from its stored Google events; 1 if what clients see changed."""
+                     revision: LazyRevision, href: str | None = None) -> int:
+    """Re-render one resource from its stored Google events; 1 if what clients see changed.
+    ``href`` names a new resource (a client's choice); otherwise it follows from the UID."""
     rendered = render_resource(tx.google_events_of(calendar_id, uid), ctx,
                                tx.shadow(calendar_id, uid))
     row = tx.item_by_uid(calendar_id, uid)
@@ -252,7 +253,7 @@ def refresh_resource(tx: Tx, calendar_id: int, uid: str, ctx: CalendarContext,
         return 0
     if row is not None and not row.deleted and row.etag == rendered.etag:
         return 0
-    tx.put_item(calendar_id, row.href if row is not None else href_for(uid), rendered,
+    tx.put_item(calendar_id, row.href if row is not None else href or href_for(uid), rendered,
                 revision.get())
     return 1
 

@@ -1,0 +1,236 @@
+"""Client writes → Google: either the client gets a success and Google has the change, or it
+gets an error and nothing changed.
+
+A write runs the planned calls in order; if one fails, the calls already made are undone
+(best effort, logged) and the client gets the error. New events get ids derived from their
+UID, so a retried insert can never create a second event. Afterwards the store is updated
+from Google's answers and one incremental sync settles whatever else Google changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..google import GoogleClient, GoogleError
+from ..store import Store
+from ..sync.engine import LazyRevision, SyncEngine, context, refresh_resource
+from ..translate import ICalError, UnsupportedComponent, parse
+from .errors import WriteError, from_google
+from .ids import event_id
+from .plan import Op, PlanError, plan_put
+
+log = logging.getLogger(__name__)
+MAX_ID_GENERATIONS = 20
+
+
+@dataclass
+class _Ids:
+    """Google ids and etags of one resource's events, updated as calls succeed."""
+    master_id: str | None = None
+    master_etag: str | None = None
+    instances: dict[str, tuple[str, str]] = field(default_factory=dict)  # stamp → (id, etag)
+
+    @classmethod
+    def of(cls, events: list[dict]) -> "_Ids":
+        ids = cls()
+        for event in events:
+            if "recurringEventId" in event:
+                stamp = event["id"].rsplit("_", 1)[-1]
+                ids.instances[stamp] = (event["id"], event.get("etag"))
+            elif event.get("status") != "cancelled":
+                ids.master_id, ids.master_etag = event["id"], event.get("etag")
+        return ids
+
+    def target(self, stamp: str | None) -> tuple[str, str | None]:
+        if stamp is None:
+            return self.master_id, self.master_etag
+        if stamp in self.instances:
+            return self.instances[stamp]
+        return f"{self.master_id}_{stamp}", None
+
+    def learn(self, stamp: str | None, event: dict) -> None:
+        if stamp is None:
+            self.master_id, self.master_etag = event["id"], event.get("etag")
+        else:
+            self.instances[stamp] = (event["id"], event.get("etag"))
+
+
+def _holds(event: dict, body: dict) -> bool:
+    """Whether Google's event already carries the fields of a patch body (compared as
+    values: Google formats times and attendees in its own way)."""
+    for key, value in body.items():
+        have = event.get(key)
+        if key in ("start", "end"):
+            if value is None or have is None or _instant(have) != _instant(value):
+                return False
+        elif key == "attendees":
+            def people(items):
+                return {(p.get("email"), p.get("responseStatus")) for p in items or []}
+            if people(have) != people(value):
+                return False
+        elif key != "reminders" and (have or None) != (value or None):
+            return False
+    return True
+
+
+def _instant(edt: dict):
+    if "date" in edt:
+        return edt["date"]
+    return dt.datetime.fromisoformat(edt["dateTime"]).astimezone(dt.timezone.utc)
+
+
+class Writer:
+    def __init__(self, store: Store, engine: SyncEngine,
+                 client_for: Callable[[int], GoogleClient], *, send_updates: str = "none"):
+        self.store, self.engine, self.client_for = store, engine, client_for
+        self.send_updates = send_updates
+
+    # --- PUT ----------------------------------------------------------------------------------
+
+    def put(self, calendar_id: int, href: str, text: str) -> None:
+        calendar = self.store.calendar(calendar_id)
+        try:
+            new = parse(text, calendar.time_zone)
+        except UnsupportedComponent as exc:
+            raise WriteError(403, str(exc), precondition="C:supported-calendar-component")
+        except ICalError as exc:
+            raise WriteError(400, str(exc))
+        current = self.store.item(calendar_id, href)
+        old = parse(current.text, calendar.time_zone) if current else None
+        try:
+            ops = plan_put(old, new)
+        except PlanError as exc:
+            raise WriteError(400, str(exc))
+        ids = _Ids.of(self.store.google_events_of(calendar_id, new.uid))
+        if current is None and ids.master_id:
+            raise WriteError(409, "An event with this UID already exists in the calendar.",
+                             precondition="C:no-uid-conflict")
+        answers = self._apply(calendar, new.uid, ids, ops)
+        with self.store.write() as tx:
+            for event in answers:
+                tx.put_google_event(calendar_id, event, new.uid)
+            tx.set_shadow(calendar_id, new.uid, new.shadows() or None)
+            refresh_resource(tx, calendar_id, new.uid, context(calendar),
+                             LazyRevision(tx, calendar_id), href=href)
+        if ops:
+            self._settle(calendar_id)
+
+    def _apply(self, calendar, uid: str, ids: _Ids, ops: list[Op]) -> list[dict]:
+        client = self.client_for(calendar.account_id)
+        answers, done = [], []
+        try:
+            for op in ops:
+                answer = self._run(client, calendar.google_id, uid, ids, op)
+                if answer is not None:
+                    answers.append(answer)
+                done.append(op)
+        except GoogleError as exc:
+            self._undo(client, calendar.google_id, ids, done)
+            raise from_google(exc) from None
+        return answers
+
+    def _run(self, client: GoogleClient, cal: str, uid: str, ids: _Ids, op: Op) -> dict | None:
+        notify = "none" if op.quiet else self.send_updates
+        if op.kind == "insert":
+            event = self._insert(client, cal, uid, op.body, notify)
+            ids.learn(None, event)
+            return event
+        target, etag = ids.target(op.stamp)
+        if op.kind == "cancel":
+            self._delete(client, cal, target, None, notify)
+            return None
+        try:
+            event = client.call(lambda s: s.events().patch(
+                calendarId=cal, eventId=target, body=op.body, sendUpdates=notify),
+                headers={"If-Match": etag} if etag else None)
+        except GoogleError as exc:
+            if exc.status != 412:
+                raise
+            # Our own earlier attempt may have landed (a lost reply, retried): then Google
+            # already holds exactly what we want, and that is not a conflict.
+            event = client.call(lambda s: s.events().get(calendarId=cal, eventId=target))
+            if not _holds(event, op.body):
+                raise
+        ids.learn(op.stamp, event)
+        return event
+
+    def _insert(self, client: GoogleClient, cal: str, uid: str, body: dict,
+                notify: str) -> dict:
+        for generation in range(MAX_ID_GENERATIONS):
+            candidate = event_id(uid, generation)
+            try:
+                return client.call(lambda s: s.events().insert(
+                    calendarId=cal, body={**body, "id": candidate}, sendUpdates=notify))
+            except GoogleError as exc:
+                if exc.status != 409:
+                    raise
+            existing = client.call(lambda s: s.events().get(calendarId=cal, eventId=candidate))
+            if existing.get("status") != "cancelled" and existing.get("iCalUID") == uid:
+                # Our own insert landed but its reply was lost: make it what was asked.
+                return client.call(lambda s: s.events().patch(
+                    calendarId=cal, eventId=candidate, body=body, sendUpdates="none"))
+            # That id belonged to a deleted event (Google never reuses ids): try the next.
+        raise WriteError(409, "Google keeps refusing new ids for this UID; use a new UID.")
+
+    def _delete(self, client: GoogleClient, cal: str, target: str, etag: str | None,
+                notify: str) -> None:
+        try:
+            client.call(lambda s: s.events().delete(calendarId=cal, eventId=target,
+                                                    sendUpdates=notify),
+                        headers={"If-Match": etag} if etag else None)
+        except GoogleError as exc:
+            if exc.status not in (404, 410):        # already gone: what we wanted
+                raise
+
+    def _undo(self, client: GoogleClient, cal: str, ids: _Ids, done: list[Op]) -> None:
+        for op in reversed(done):
+            target, _ = ids.target(op.stamp)
+            try:
+                if op.kind == "insert":
+                    self._delete(client, cal, target, None, "none")
+                elif op.undo is not None:
+                    client.call(lambda s: s.events().patch(calendarId=cal, eventId=target,
+                                                           body=op.undo, sendUpdates="none"))
+            except GoogleError as exc:
+                log.error("could not undo a partial write on %s (%s): %s", target, op.kind, exc)
+
+    # --- DELETE -------------------------------------------------------------------------------
+
+    def delete(self, calendar_id: int, href: str) -> None:
+        calendar = self.store.calendar(calendar_id)
+        current = self.store.item(calendar_id, href)
+        if current is None:
+            return
+        ids = _Ids.of(self.store.google_events_of(calendar_id, current.uid))
+        client = self.client_for(calendar.account_id)
+        try:
+            if ids.master_id:
+                self._delete(client, calendar.google_id, ids.master_id, ids.master_etag,
+                             self.send_updates)
+            else:       # an invitation to single occurrences: remove each of them
+                for target, etag in ids.instances.values():
+                    self._delete(client, calendar.google_id, target, etag, self.send_updates)
+        except GoogleError as exc:
+            raise from_google(exc) from None
+        with self.store.write() as tx:
+            tx.delete_google_events_of(calendar_id, current.uid)
+            tx.set_shadow(calendar_id, current.uid, None)
+            tx.tombstone_item(calendar_id, href, tx.next_revision(calendar_id))
+        self._settle(calendar_id)
+
+    def _settle(self, calendar_id: int) -> None:
+        """Pick up what Google derived from the write (cancelled instances, sequence ...)."""
+        try:
+            self.engine.sync_calendar(calendar_id)
+        except GoogleError as exc:
+            log.warning("sync after a write to calendar %s failed: %s", calendar_id, exc)
+
+    def refresh_before_write(self, calendar_id: int) -> None:
+        """Bring a calendar up to date so the client's preconditions meet Google's state."""
+        try:
+            self.engine.sync_calendar(calendar_id)
+        except GoogleError as exc:
+            log.warning("sync before a write to calendar %s failed: %s", calendar_id, exc)

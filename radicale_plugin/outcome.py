@@ -1,0 +1,83 @@
+"""Answers Radicale cannot give for a storage plugin, given by a WSGI middleware.
+
+Radicale maps whatever ``upload``/``delete`` raise to 400/403/500; a bridge must also answer
+412 (Google changed meanwhile), 503 with Retry-After (rate limits), 502, a CalDAV
+precondition, and a message a person understands. The collection records the wanted answer
+for the current request thread here and raises; the middleware, which runs on the same
+thread, replaces Radicale's answer with it. It also drops the ETag of a PUT whose stored
+object differs from what was sent (RFC 4791 §5.3.4), so clients fetch the stored version.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from xml.sax.saxutils import escape
+
+from bridge.write import WriteError
+
+_local = threading.local()
+NAMESPACES = {"C": "urn:ietf:params:xml:ns:caldav", "D": "DAV:"}
+
+
+def fail(error: WriteError) -> None:
+    _local.error = error
+
+
+def stored_differs() -> None:
+    _local.drop_etag = True
+
+
+def sent_body() -> bytes | None:
+    """The raw body of the PUT being handled on this thread."""
+    return getattr(_local, "body", None)
+
+
+class OutcomeMiddleware:
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        _local.error, _local.drop_etag, _local.body = None, False, None
+        if environ.get("REQUEST_METHOD") == "PUT":
+            # Keep the exact bytes: whether to send an ETag depends on them (§5.3.4).
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            _local.body = environ["wsgi.input"].read(length) if length else b""
+            environ["wsgi.input"] = io.BytesIO(_local.body)
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        body = self.app(environ, capture)
+        error, drop_etag = _local.error, _local.drop_etag
+        _local.error, _local.drop_etag, _local.body = None, False, None
+        if error is None:
+            headers = captured["headers"]
+            if drop_etag:
+                headers = [(k, v) for k, v in headers if k.lower() != "etag"]
+            start_response(captured["status"], headers)
+            return body
+        if hasattr(body, "close"):
+            body.close()
+        return _answer(error, start_response)
+
+
+def _answer(error: WriteError, start_response):
+    from http.client import responses
+    if error.precondition:
+        prefix, name = error.precondition.split(":", 1)
+        content = (f'<?xml version="1.0" encoding="utf-8"?>\n<D:error xmlns:D="DAV:" '
+                   f'xmlns:{prefix}="{NAMESPACES[prefix]}"><{prefix}:{name}/>'
+                   f'<D:responsedescription>{escape(error.message)}</D:responsedescription>'
+                   f'</D:error>').encode()
+        content_type = "application/xml; charset=utf-8"
+    else:
+        content = (error.message + "\n").encode()
+        content_type = "text/plain; charset=utf-8"
+    headers = [("Content-Type", content_type), ("Content-Length", str(len(content)))]
+    if error.retry_after is not None:
+        headers.append(("Retry-After", str(error.retry_after)))
+    start_response(f"{error.status} {responses.get(error.status, 'Error')}", headers)
+    return [content]
