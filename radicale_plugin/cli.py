@@ -1,4 +1,4 @@
-"""The ``gcaldav`` command: serve, link, demo, emulator."""
+"""The ``gcaldav`` command: serve, link, status, demo, emulator."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import os
 import secrets
 import sys
 import tempfile
+import time
 import urllib.request
 
 
@@ -50,6 +51,65 @@ def _link(args: argparse.Namespace) -> int:
         return 1
     print(f"linked {args.user}: {len(bridge.store.calendars(args.user))} calendars", flush=True)
     return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    """Per account and calendar: last sync, lag, push channel expiry, last error."""
+    from bridge.store import Store
+    from bridge.store import channels as stored_channels
+
+    from .options import PLUGIN_SCHEMA, settings_from
+    from .server import load_configuration
+
+    settings = settings_from(load_configuration(args.config).copy(PLUGIN_SCHEMA))
+    if settings.database.startswith("sqlite:///") and not os.path.exists(
+            settings.database.removeprefix("sqlite:///")):
+        print(f"gcaldav status: no database at {settings.database.removeprefix('sqlite:///')}"
+              " (link an account first)", file=sys.stderr)
+        return 1
+    store, now = Store(settings.database), time.time()
+    channels = stored_channels.all_channels(store)
+
+    def channel(kind: str, key: int) -> str:
+        live = [c for c in channels if c.kind == kind and c.state == "active"
+                and (c.calendar_id if kind == "events" else c.account_id) == key
+                and c.expiration > now]
+        if not live:
+            return "none"
+        newest = max(live, key=lambda c: c.expiration)
+        return f"in {_duration(newest.expiration - now)}" + ("" if newest.confirmed
+                                                            else " (unconfirmed)")
+
+    def row(name: str, last: float, kind: str, key: int, error: str | None) -> str:
+        synced = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(last)) if last else "never"
+        lag = _duration(now - last) if last else "-"
+        return (f"  {name[:40]:<40} {synced:<21} {lag:>7}  {channel(kind, key):<22} "
+                f"{(error or '-').splitlines()[0]}")
+
+    accounts = store.accounts()
+    if not accounts:
+        print("no linked accounts")
+    for account in accounts:
+        print(f"{account.user} <{account.email}> (account {account.id})")
+        print(f"  {'CALENDAR':<40} {'LAST SYNC (UTC)':<21} {'LAG':>7}  {'CHANNEL EXPIRES':<22} "
+              "LAST ERROR")
+        print(row("(calendar list)", account.list_synced, "list", account.id,
+                  account.last_error))
+        for calendar in store.calendars_of_account(account.id):
+            print(row(calendar.slug, calendar.last_sync, "events", calendar.id,
+                      calendar.last_error))
+    return 0
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            rest = seconds % size
+            smaller = {"d": ("h", 3600), "h": ("m", 60), "m": ("s", 1)}[unit]
+            return f"{seconds // size}{unit}" + (f"{rest // smaller[1]}{smaller[0]}"
+                                                 if rest // smaller[1] else "")
+    return f"{seconds}s"
 
 
 def _progress(name: str, done: int, total: int) -> None:
@@ -151,6 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
     link.add_argument("credentials", help="authorized-user or service-account JSON")
     link.add_argument("--subject", help="with a service account: the user to act as")
     link.set_defaults(run=_link)
+
+    status = commands.add_parser("status", help="per account and calendar: last sync, lag, "
+                                                "push channel expiry, last error")
+    status.add_argument("--config", required=True, help="Radicale configuration file")
+    status.set_defaults(run=_status)
 
     emu = commands.add_parser("emulator", help="serve the Google Calendar API emulator")
     emu.add_argument("--host", default="127.0.0.1")

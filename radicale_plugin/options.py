@@ -3,7 +3,28 @@ misspelt option fails at start with a clear message."""
 
 from __future__ import annotations
 
+import ipaddress
+from urllib.parse import urlsplit
+
+from bridge.scheduler import Intervals
 from bridge.settings import Settings, default_data_dir
+
+
+def boolean(value) -> bool:
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true or false, not {value!r}")
+
+
+def seconds(value) -> float:
+    number = float(value)
+    if not number > 0:
+        raise ValueError(f"expected a positive number of seconds, not {value!r}")
+    return number
+
 
 PLUGIN_SCHEMA = {"storage": {
     "data_dir": {"value": default_data_dir(), "type": str,
@@ -20,6 +41,27 @@ PLUGIN_SCHEMA = {"storage": {
                        "help": "seconds to wait for one Google API answer"},
     "send_updates": {"value": "none", "type": str,
                      "help": "Google's sendUpdates for client writes: none, externalOnly, all"},
+    # --- background work, push, operations (gcaldav serve) ---
+    "push_url": {"value": "", "type": str,
+                 "help": "the bridge's public base URL as Google reaches it (https; plain "
+                         "http on loopback only); set it to get push notifications"},
+    "sync_interval": {"value": "300", "type": seconds,
+                      "help": "seconds between background syncs of a calendar without push"},
+    "active_sync_interval": {"value": "20", "type": seconds,
+                             "help": "seconds between background syncs of a calendar clients "
+                                     "polled in the last 10 minutes"},
+    "push_sync_interval": {"value": "3600", "type": seconds,
+                           "help": "seconds between background syncs of a calendar a healthy "
+                                   "push channel watches"},
+    "calendar_list_interval": {"value": "900", "type": seconds,
+                               "help": "seconds between calendar-list syncs without push"},
+    "channel_ttl": {"value": "604800", "type": seconds,
+                    "help": "lifetime asked for push channels; renewed at three quarters"},
+    "retention": {"value": "2592000", "type": seconds,
+                  "help": "seconds deleted resources stay reportable to sync-collection "
+                          "(older client tokens then resync in full)"},
+    "metrics_auth": {"value": "false", "type": boolean,
+                     "help": "require a login for /metrics and /healthz"},
 }}
 
 
@@ -32,3 +74,38 @@ def settings_from(configuration) -> Settings:
                     google_token_uri=get("google_token_uri") or None,
                     freshness=get("freshness"), google_timeout=get("google_timeout"),
                     send_updates=get("send_updates"))
+
+
+def background_from(configuration, webhook_path: str) -> dict:
+    """``Bridge.start_background`` arguments; a bad ``push_url`` fails here, before serving."""
+    def get(name):
+        return configuration.get("storage", name)
+    intervals = Intervals(sync=get("sync_interval"), active=get("active_sync_interval"),
+                          push=get("push_sync_interval"),
+                          calendar_list=get("calendar_list_interval"),
+                          retention=get("retention"))
+    return dict(intervals=intervals, channel_ttl=get("channel_ttl"),
+                push_address=_push_address(get("push_url"), webhook_path))
+
+
+def _push_address(url: str, webhook_path: str) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+            or parts.fragment:
+        raise RuntimeError(f"push_url {url!r}: expected the bridge's public base URL, such as "
+                           "https://calendar.example.org")
+    if parts.scheme == "http" and not _loopback(parts.hostname):
+        raise RuntimeError(f"push_url {url!r}: Google delivers notifications over https only "
+                           "(plain http works on loopback, for tests)")
+    return url.rstrip("/") + webhook_path
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -41,6 +41,9 @@ class GoogleClient:
         self._sleep = sleep
         self._local = threading.local()
         self._refresh_lock = threading.Lock()
+        # Called as observer(method, outcome, seconds) after every HTTP attempt: method like
+        # "events.list" (or "oauth.token"), outcome "ok", the HTTP status, or "no_answer".
+        self.observers: list[Callable[[str, str, float], None]] = []
 
     def service(self):
         service = getattr(self._local, "service", None)
@@ -62,10 +65,16 @@ class GoogleClient:
             request = make_request(self.service())
             for key, value in (headers or {}).items():
                 request.headers[key] = value
+            method = getattr(request, "methodId", "").removeprefix("calendar.")
+            started, outcome = None, "no_answer"
             try:
                 self._ensure_token()
-                return request.execute(num_retries=0)
+                started = time.monotonic()
+                result = request.execute(num_retries=0)
+                outcome = "ok"
+                return result
             except HttpError as exc:
+                outcome = str(exc.resp.status)
                 failure = errors.classify(exc)
                 if not errors.is_retryable(exc) or attempt == self.max_attempts:
                     raise failure from None
@@ -73,6 +82,7 @@ class GoogleClient:
                 log.info("Google %s (attempt %d/%d); retrying in %.1fs", failure, attempt,
                          self.max_attempts, delay)
             except auth_exceptions.RefreshError as exc:
+                outcome = "401"
                 raise errors.GoogleError(f"Google refused the credentials: {exc}",
                                          status=401, reason="invalid_grant") from None
             except CONNECTION_ERRORS as exc:
@@ -81,6 +91,9 @@ class GoogleClient:
                     raise errors.Unavailable(f"No answer from Google: {exc!r}") from None
                 delay = self._backoff(attempt, None)
                 log.info("No answer from Google (%r); retrying in %.1fs", exc, delay)
+            finally:
+                if started is not None:     # None: no API request went out
+                    self._observe(method, outcome, time.monotonic() - started)
             self._sleep(delay)
         raise AssertionError("unreachable")
 
@@ -89,8 +102,20 @@ class GoogleClient:
         if not self.credentials.valid:
             with self._refresh_lock:
                 if not self.credentials.valid:
-                    self.credentials.refresh(google_auth_httplib2.Request(
-                        httplib2.Http(timeout=self.timeout)))
+                    started, outcome = time.monotonic(), "error"
+                    try:
+                        self.credentials.refresh(google_auth_httplib2.Request(
+                            httplib2.Http(timeout=self.timeout)))
+                        outcome = "ok"
+                    finally:
+                        self._observe("oauth.token", outcome, time.monotonic() - started)
+
+    def _observe(self, method: str, outcome: str, seconds: float) -> None:
+        for observer in self.observers:
+            try:
+                observer(method, outcome, seconds)
+            except Exception:       # metrics must never break a Google call
+                log.exception("Google call observer failed")
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         delay = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))

@@ -9,8 +9,13 @@ from sqlalchemy.engine import Engine
 
 from . import schema
 
-# Steps from version N to N+1, as callables taking a connection. Empty while there is v1 only.
-MIGRATIONS: dict[int, object] = {}
+
+def _add_channels(conn) -> None:
+    schema.channels.create(conn, checkfirst=True)
+
+
+# Steps from version N to N+1, as callables taking a connection.
+MIGRATIONS: dict[int, object] = {1: _add_channels}
 
 
 class SchemaTooNew(RuntimeError):

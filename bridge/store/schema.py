@@ -12,7 +12,7 @@ from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, Meta
                         Table, Text, UniqueConstraint)
 
 # Bump when the tables change, and add a step to database.MIGRATIONS.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -109,4 +109,22 @@ shadows = Table(
            primary_key=True),
     Column("uid", String(1100), primary_key=True),
     Column("data", Text, nullable=False),                  # JSON: component key → shadow
+)
+
+# Google push channels we created (v2). No foreign keys: a row must outlive its calendar or
+# account until the channel is stopped at Google. The token is kept only as a SHA-256 hash.
+channels = Table(
+    "channels", metadata,
+    Column("id", String(64), primary_key=True),            # our uuid, X-Goog-Channel-ID
+    Column("token_hash", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),            # events | list
+    Column("account_id", Integer, nullable=False),
+    Column("calendar_id", Integer),                        # NULL for the calendar list
+    Column("resource_id", String(255)),                    # Google's, once watch answered
+    Column("address", Text, nullable=False),
+    Column("state", String(16), nullable=False),           # pending | active | retired
+    Column("created", Float, nullable=False),
+    Column("expiration", Float, nullable=False, default=0.0),
+    Column("confirmed", Float),                            # first valid message received
+    Index("ix_channels_resource", "kind", "account_id", "calendar_id"),
 )

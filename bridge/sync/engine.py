@@ -45,6 +45,7 @@ class SyncEngine:
         # watches the calendar (request-driven syncs are then unnecessary); each observer is
         # called as observer(kind, key, seconds, error_or_None) after every sync attempt.
         self.push_healthy: Callable[[int], bool] = lambda calendar_id: False
+        self.list_push_healthy: Callable[[int], bool] = lambda account_id: False
         self.observers: list[Callable[[str, int, float, Exception | None], None]] = []
 
     def _lock(self, kind: str, key: int) -> threading.Lock:
@@ -208,6 +209,8 @@ class SyncEngine:
                     lambda: self.sync_calendar(calendar_id))
 
     def ensure_list_fresh(self, account_id: int) -> None:
+        if self.list_push_healthy(account_id):
+            return
         self._fresh("list", account_id, lambda: self.store.account(account_id).list_synced,
                     lambda: self.sync_calendar_list(account_id))
 

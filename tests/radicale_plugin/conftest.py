@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +46,7 @@ class BridgeServer:
     """One running bridge; ``restart()`` builds a new server on the same data."""
 
     config_path: Path
+    port: int = 0           # 0: any free port (a fixed one survives restarts: push_url)
     user: str = "alice"
     password: str = "secret"
     server: object = None
@@ -52,8 +55,10 @@ class BridgeServer:
 
     def start(self) -> "BridgeServer":
         self.configuration = load_configuration(str(self.config_path))
-        self.server = make_server(self.configuration, port=0)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.server = make_server(self.configuration, port=self.port)
+        # A short poll interval: shutdown() waits up to one interval for the loop to notice.
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True,
+                                       kwargs={"poll_interval": 0.05})
         self.thread.start()
         self.session.auth = (self.user, self.password)
         return self
@@ -115,24 +120,53 @@ class BridgeServer:
         return tree.find(f"{DAV}sync-token").text, changes
 
 
+def wait_for(predicate, timeout: float = 10, what: str | None = "condition"):
+    """Poll until ``predicate()`` is truthy and answer it; on timeout fail (None: answer
+    None)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := predicate():
+            return result
+        time.sleep(0.02)
+    assert what is None, f"timed out waiting for {what}"
+
+
+@pytest.fixture(name="wait_for")
+def wait_for_fixture():
+    return wait_for
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @pytest.fixture
 def make_bridge(emulator, tmp_path):
-    """Factory: a bridge for user alice linked to the given emulator account."""
+    """Factory: a bridge for user alice linked to the given emulator account. ``push=True``
+    serves on a fixed loopback port that is also its ``push_url``; further keywords are
+    [storage] options (``sync_interval=0.5``)."""
     servers = []
 
-    def make(account: dict, *, freshness: float = 30.0) -> BridgeServer:
+    def make(account: dict, *, freshness: float = 30.0, push: bool = False,
+             **options) -> BridgeServer:
         htpasswd = tmp_path / "users"
         htpasswd.write_text("alice:secret\n")
         config_path = tmp_path / "config"
+        port = free_port() if push else 0
+        if push:
+            options = {"push_url": f"http://127.0.0.1:{port}", **options}
         config_path.write_text(CONFIG.format(
             htpasswd=htpasswd, data=tmp_path / "data", api=emulator.emulator.api_url,
-            token=emulator.emulator.token_url, freshness=freshness))
+            token=emulator.emulator.token_url, freshness=freshness)
+            + "".join(f"{name} = {value}\n" for name, value in options.items()))
         credentials = tmp_path / "google.json"
         credentials.write_text(json.dumps(account))
         configuration = load_configuration(str(config_path))
         bridge = register(configuration, settings_from(configuration.copy(PLUGIN_SCHEMA)))
         bridge.link("alice", str(credentials))
-        server = BridgeServer(config_path).start()
+        server = BridgeServer(config_path, port=port).start()
         servers.append(server)
         return server
 

@@ -1,0 +1,216 @@
+"""Background work on APScheduler: polling fallback, calendar-list refresh, push channel
+upkeep and retention pruning.
+
+Every ``tick`` a planning job asks for a sync of each calendar whose interval has passed:
+long while a healthy push channel watches it (polling is then only a safety net for dropped
+notifications), short while clients are polling it, the base interval otherwise. Syncs run
+through a ``SyncQueue``, so they never overlap for one calendar and requests fold together.
+A failure affects only its calendar (retried with backoff); a Google rate limit, or a
+failure that would hit every calendar of the account (credentials refused, Google not
+answering), pauses that whole account, never the others.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from dataclasses import dataclass
+from typing import Hashable
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from .google import GoogleError
+from .push import Backoff, ChannelManager, SyncQueue, account_wide
+from .store import Store, retention
+from .sync import SyncEngine
+
+log = logging.getLogger(__name__)
+
+ACTIVE_WINDOW = 600.0       # a calendar counts as polled by clients this long after a read
+PUSH_DELAY = 0.5            # wait this long after a notification: the rest of a burst follows
+PRUNE_EVERY = 3600.0
+UTC = datetime.timezone.utc
+
+
+@dataclass
+class Intervals:
+    """Seconds between background syncs, and how long deleted resources are kept."""
+    sync: float = 300.0             # a calendar's events, without push
+    active: float = 20.0            # ... while clients poll it (keeps their requests fresh)
+    push: float = 3600.0            # ... while a healthy push channel watches it
+    calendar_list: float = 900.0    # an account's calendar list (push interval with push)
+    retention: float = 30 * 86400.0
+
+    def tick(self, channel_ttl: float) -> float:
+        shortest = min(self.sync, self.active, self.push, self.calendar_list, channel_ttl / 4)
+        return min(5.0, max(0.1, shortest / 4))
+
+
+class Scheduler:
+    def __init__(self, store: Store, engine: SyncEngine, channels: ChannelManager,
+                 intervals: Intervals, *, channel_ttl: float = 604800.0, workers: int = 4):
+        self.store, self.engine, self.channels = store, engine, channels
+        self.intervals, self.channel_ttl = intervals, channel_ttl
+        # Syncs get their own threads: slow Google answers must not hold up the planning.
+        self.aps = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(2), "syncs": ThreadPoolExecutor(workers)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone=UTC)
+        self.queue = SyncQueue(self.run, self._submit)
+        self.paused = Backoff(30.0, 3600.0)     # per account: rate limits, account-wide errors
+        self.errors = Backoff(10.0, 900.0)      # per (kind, key): other failures
+        self._dirty: set[Hashable] = set()      # asked for while its account was paused
+        self._reads: dict[int, float] = {}
+
+    # --- life cycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        # "Adding job", "Running job" ... for every tick and sync would drown the log.
+        for name in ("apscheduler.scheduler", "apscheduler.executors.default",
+                     "apscheduler.executors.syncs"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        now, tick = datetime.datetime.now(UTC), self.intervals.tick(self.channel_ttl)
+        self.aps.add_job(self.plan, "interval", seconds=tick, id="plan", next_run_time=now)
+        self.aps.add_job(self.maintain_channels, "interval", seconds=tick, id="channels",
+                         next_run_time=now)
+        self.aps.add_job(self.prune, "interval", seconds=PRUNE_EVERY, id="prune",
+                         next_run_time=now + datetime.timedelta(seconds=60))
+        self.aps.start()
+        log.info("background scheduler started (tick %.1f s, push %s)", tick,
+                 "on" if self.channels.address else "off")
+
+    def stop(self) -> None:
+        if self.aps.running:
+            self.aps.shutdown(wait=True)
+
+    @property
+    def running(self) -> bool:
+        return self.aps.running
+
+    def _submit(self, work, delay: float) -> None:
+        self.aps.add_job(work, "date", executor="syncs", misfire_grace_time=None,
+                         run_date=datetime.datetime.now(UTC) + datetime.timedelta(seconds=delay))
+
+    # --- signals ------------------------------------------------------------------------------
+
+    def notify(self, kind: str, key: int) -> None:
+        """A push notification: the resource changed."""
+        self.queue.request((kind, key), PUSH_DELAY)
+
+    def client_read(self, calendar_id: int) -> None:
+        self._reads[calendar_id] = time.time()
+
+    # --- jobs -----------------------------------------------------------------------------------
+
+    def plan(self) -> None:
+        for account in self.store.accounts():
+            try:
+                self._plan_account(account)
+            except Exception:
+                log.exception("planning the syncs of account %s failed", account.id)
+
+    def _plan_account(self, account) -> None:
+        if self.paused.active(account.id):
+            return
+        now = time.time()
+        every = self.intervals.push if self.channels.healthy("list", account.id) \
+            else self.intervals.calendar_list
+        self._request_if_due(("list", account.id), account.list_synced, every, now)
+        for calendar in self.store.calendars_of_account(account.id):
+            self._request_if_due(("events", calendar.id), calendar.last_sync,
+                                 self.interval(calendar.id, now), now)
+
+    def interval(self, calendar_id: int, now: float) -> float:
+        if self.channels.healthy("events", calendar_id):
+            return self.intervals.push
+        if now - self._reads.get(calendar_id, 0.0) < ACTIVE_WINDOW:
+            return min(self.intervals.active, self.intervals.sync)
+        return self.intervals.sync
+
+    def _request_if_due(self, key, last: float, every: float, now: float) -> None:
+        if (key in self._dirty or now - last >= every) and not self.errors.active(key):
+            self.queue.request(key)
+
+    def run(self, key: tuple[str, int]) -> None:
+        """One sync, run by the queue (never twice at once for a key)."""
+        kind, ident = key
+        if kind == "events":
+            calendar = self.store.calendar(ident)
+            if calendar is None or calendar.deleted:
+                return
+            account_id = calendar.account_id
+        else:
+            account_id = ident
+        if self.paused.active(account_id):
+            self._dirty.add(key)        # done once the pause is over
+            return
+        self._dirty.discard(key)
+        try:
+            if kind == "events":
+                self.engine.sync_calendar(ident)
+            else:
+                self.engine.sync_calendar_list(ident)
+        except GoogleError as exc:
+            if not account_wide(exc):
+                pause = self.errors.fail(key)
+                log.warning("%s sync of %s failed (%s); next try in %.0f s", kind, ident, exc,
+                            pause)
+                return
+            self._dirty.add(key)
+            pause = self.paused.fail(account_id, exc.retry_after)
+            log.warning("account %s: %s; its syncs pause for %.0f s", account_id, exc, pause)
+            return
+        except Exception:               # a bug, not Google: with its traceback
+            pause = self.errors.fail(key)
+            log.exception("%s sync of %s failed; next try in %.0f s", kind, ident, pause)
+            return
+        self.errors.clear(key)
+        self.paused.clear(account_id)
+        if kind == "list":
+            self._after_list_sync(account_id)
+
+    def _after_list_sync(self, account_id: int) -> None:
+        """New calendars get their first sync and a channel now, removed ones lose theirs,
+        rather than at the next tick."""
+        for calendar in self.store.calendars_of_account(account_id):
+            if not calendar.last_sync:
+                self.queue.request(("events", calendar.id))
+        self._maintain(account_id)
+
+    def maintain_channels(self) -> None:
+        accounts = self.store.accounts()
+        for account in accounts:
+            self._maintain(account.id)
+        try:
+            self.channels.drop_orphans({a.id for a in accounts})
+        except Exception:
+            log.exception("dropping the channels of unlinked accounts failed")
+
+    def _maintain(self, account_id: int) -> None:
+        if self.paused.active(account_id):
+            return
+        try:
+            self.channels.maintain(account_id)
+        except GoogleError as exc:
+            if account_wide(exc):
+                pause = self.paused.fail(account_id, exc.retry_after)
+                log.warning("account %s: %s; pausing it for %.0f s", account_id, exc, pause)
+            else:
+                log.warning("push channels of account %s: %s", account_id, exc)
+        except Exception:               # the next upkeep tries again
+            log.exception("push channels of account %s", account_id)
+
+    def prune(self) -> None:
+        cutoff = time.time() - self.intervals.retention
+        for account in self.store.accounts():
+            for calendar in self.store.calendars_of_account(account.id):
+                try:
+                    dropped = retention.prune(self.store, calendar.id, cutoff)
+                except Exception:
+                    log.exception("pruning calendar %s failed", calendar.id)
+                    continue
+                if dropped:
+                    log.info("pruned %d deleted resources of calendar %s", dropped,
+                             calendar.id)
