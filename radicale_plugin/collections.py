@@ -113,15 +113,20 @@ class Calendar(BaseCollection):
         tag, start, end, simple = radicale_filter.simplify_prefilters(filters, "VCALENDAR")
         if tag not in (None, "VEVENT"):
             return      # a Google calendar holds events only
+        store = self.bridge.store
         if start <= radicale_filter.TIMESTAMP_MIN and end >= radicale_filter.TIMESTAMP_MAX:
-            records = self.bridge.store.all_items(self.row.id)
-        else:
-            # Widened by a day: all-day bounds depend on a zone; Radicale re-checks the edges.
-            records = self.bridge.store.items_in_range(self.row.id, start - DAY, end + DAY)
-        for record in records:
-            exact = simple and not record.recurring and start <= record.start \
-                and record.end <= end and record.start < record.end
-            yield self._item(record), exact
+            for record in store.all_items(self.row.id):
+                yield self._item(record), simple
+            return
+        # Widened by a day: all-day bounds depend on a zone; Radicale re-checks the edges.
+        for record in store.items_in_range(self.row.id, start - DAY, end + DAY):
+            if not record.recurring:
+                exact = simple and start <= record.start < record.end <= end
+                yield self._item(record), exact
+        # Series: the occurrence index answers (open-ended spans would match every series).
+        recurring = store.recurring_in_range(self.row.id, start, end, DAY)
+        for record in store.items(self.row.id, list(recurring)):
+            yield self._item(record), simple and recurring[record.href]
 
     def has_uid(self, uid: str) -> bool:
         return self.bridge.store.has_uid(self.row.id, uid)

@@ -178,7 +178,10 @@ class Control:
         return Call(self.world, account, params, body, headers)
 
     def insert_event(self, request, body, calendarId):
-        return 200, events.insert(self._owner_call(request, body, calendarId), calendarId)
+        call = self._owner_call(request, body, calendarId)
+        if isinstance(body, dict) and body.get("recurringEventId"):
+            return 200, events.insert_invited_instance(call, calendarId)
+        return 200, events.insert(call, calendarId)
 
     def update_event(self, request, body, calendarId, eventId):
         return 200, events.update(self._owner_call(request, body, calendarId), calendarId,

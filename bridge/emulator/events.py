@@ -128,6 +128,39 @@ def insert(call: Call, calendarId: str, *, is_import: bool = False) -> dict:
     return record.resource
 
 
+def insert_invited_instance(call: Call, calendarId: str) -> dict:
+    """An invitation to single occurrences of someone else's series, as Google delivers it
+    (control API only): the instance ``<master>_<stamp>`` with ``recurringEventId`` and
+    ``originalStartTime`` and the organizer's ``iCalUID``, while the master stays in the
+    organizer's calendar. Several such instances share one iCalUID."""
+    body = call.body if isinstance(call.body, dict) else {}
+    for key in ("recurringEventId", "originalStartTime", "iCalUID", "organizer"):
+        if not body.get(key):
+            raise errors.required(f"Missing {key}.", location=key)
+    with call.world.lock:
+        calendar, _ = call.calendar(calendarId, need="writer")
+        fields = _clean(call, {k: v for k, v in body.items() if k != "recurrence"}, calendar,
+                        is_import=True)
+        original = validation.normalise_edt(body["originalStartTime"], "originalStartTime",
+                                            calendar.time_zone)
+        event_id = recurrence.instance_id(
+            body["recurringEventId"], times.event_start_value(original, calendar.time_zone))
+        if event_id in calendar.events:
+            raise errors.duplicate()
+        stamp = times.format_timestamp(times.now())
+        resource = {
+            "kind": "calendar#event", "etag": new_etag(), "id": event_id, "status": "confirmed",
+            "htmlLink": _html_link(event_id, calendar.id), "created": stamp, "updated": stamp,
+            "creator": fields["organizer"], "sequence": 0, "reminders": {"useDefault": True},
+            "eventType": "default", "recurringEventId": body["recurringEventId"],
+            "originalStartTime": original,
+        }
+        resource.update(fields)
+        record = store(calendar, ordered(resource))
+    call.world.changed("events", calendar.id)
+    return record.resource
+
+
 def _uid_taken(calendar: Calendar, ical_uid: str) -> bool:
     return any(r.resource.get("iCalUID") == ical_uid and not r.cancelled and not r.is_exception
                for r in calendar.events.values())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import Engine
 
 from . import schema
@@ -14,8 +14,15 @@ def _add_channels(conn) -> None:
     schema.channels.create(conn, checkfirst=True)
 
 
+def _add_occurrence_index(conn) -> None:
+    # New tables come from create_all (which runs first); existing ones need their columns.
+    # Items stay unindexed (range 0..0) until re-rendered, which is correct, only slower.
+    for column in ("indexed_from", "indexed_until"):
+        conn.execute(text(f"ALTER TABLE items ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0"))
+
+
 # Steps from version N to N+1, as callables taking a connection.
-MIGRATIONS: dict[int, object] = {1: _add_channels}
+MIGRATIONS: dict[int, object] = {1: _add_channels, 2: _add_occurrence_index}
 
 
 class SchemaTooNew(RuntimeError):

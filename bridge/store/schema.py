@@ -12,7 +12,7 @@ from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, Meta
                         Table, Text, UniqueConstraint)
 
 # Bump when the tables change, and add a step to database.MIGRATIONS.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -95,6 +95,9 @@ items = Table(
     Column("revision", Integer, nullable=False),
     Column("deleted", Boolean, nullable=False, default=False),
     Column("last_modified", Float, nullable=False),
+    # The occurrence index of a recurring item covers [indexed_from, indexed_until).
+    Column("indexed_from", Integer, nullable=False, default=0),
+    Column("indexed_until", Integer, nullable=False, default=0),
     UniqueConstraint("calendar_id", "href"),
     Index("ix_items_uid", "calendar_id", "uid"),
     Index("ix_items_revision", "calendar_id", "revision"),
@@ -127,4 +130,17 @@ channels = Table(
     Column("expiration", Float, nullable=False, default=0.0),
     Column("confirmed", Float),                            # first valid message received
     Index("ix_channels_resource", "kind", "account_id", "calendar_id"),
+)
+
+# When recurring items happen, within their indexed horizon (bridge.sync.occurrences).
+occurrences = Table(
+    "occurrences", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("calendar_id", Integer, ForeignKey("calendars.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("href", String(1100), nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Index("ix_occurrences_range", "calendar_id", "start", "end"),
+    Index("ix_occurrences_href", "calendar_id", "href"),
 )

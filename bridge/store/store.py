@@ -19,9 +19,10 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 
 from .database import open_engine
-from .schema import accounts, calendars, google_events, items, shadows, users
+from .schema import accounts, calendars, google_events, items, occurrences, shadows, users
 
 if TYPE_CHECKING:
+    from ..sync.occurrences import Occurrences
     from ..translate import Rendered
 
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
@@ -42,7 +43,9 @@ class Store:
     @contextmanager
     def write(self) -> Iterator["Tx"]:
         with self._write_lock, self.engine.begin() as conn:
-            yield Tx(conn)
+            tx = Tx(conn)
+            yield tx
+            tx.flush()
 
     def _rows(self, query) -> list[Row]:
         with self.engine.connect() as conn:
@@ -115,6 +118,27 @@ class Store:
             items.c.start < end, or_(items.c.end > start,
                                      and_(items.c.end == items.c.start, items.c.start >= start))))
 
+    def recurring_in_range(self, calendar_id: int, start: int, end: int,
+                           margin: int) -> dict[str, bool]:
+        """Recurring items that may happen in [start, end): href → True if the occurrence
+        index proves it (an occurrence lies wholly inside), False if Radicale must check
+        (an occurrence within ``margin`` of the edges, or the range leaves its index)."""
+        out: dict[str, bool] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(select(occurrences.c.href, occurrences.c.start,
+                                           occurrences.c.end).where(
+                    occurrences.c.calendar_id == calendar_id,
+                    occurrences.c.start < end + margin, occurrences.c.end > start - margin)):
+                inside = start <= row.start < row.end <= end
+                out[row.href] = out.get(row.href, False) or inside
+            for row in conn.execute(select(items.c.href).where(
+                    items.c.calendar_id == calendar_id, items.c.deleted.is_(False),
+                    items.c.recurring.is_(True), items.c.start < end + margin,
+                    items.c.end > start - margin,
+                    or_(items.c.indexed_from > start, items.c.indexed_until < end))):
+                out.setdefault(row.href, False)
+        return out
+
     def has_uid(self, calendar_id: int, uid: str) -> bool:
         return self._row(select(items.c.id).where(
             items.c.calendar_id == calendar_id, items.c.uid == uid,
@@ -143,6 +167,9 @@ class Tx:
 
     def __init__(self, conn: Connection):
         self.conn = conn
+        self._pending_items: list[dict] = []
+        self._pending_occurrences: list[dict] = []
+        self._pending_events: list[dict] = []
 
     def ensure_user(self, name: str) -> int:
         row = self.conn.execute(select(users.c.id).where(users.c.name == name)).first()
@@ -194,7 +221,7 @@ class Tx:
 
     def forget_calendar(self, calendar_id: int) -> None:
         """The calendar left the Google account: hide it and drop its cached data."""
-        for table in (google_events, items, shadows):
+        for table in (google_events, items, shadows, occurrences):
             self.conn.execute(table.delete().where(table.c.calendar_id == calendar_id))
         self.conn.execute(update(calendars).where(calendars.c.id == calendar_id).values(
             deleted=True, sync_token=None, revision=calendars.c.revision + 1,
@@ -220,7 +247,11 @@ class Tx:
 
     def put_google_event(self, calendar_id: int, event: dict, uid: str) -> None:
         self.delete_google_event(calendar_id, event["id"])
-        self.conn.execute(google_events.insert().values(
+        self.add_google_event(calendar_id, event, uid)
+
+    def add_google_event(self, calendar_id: int, event: dict, uid: str) -> None:
+        """Insert (batched) an event known not to be stored, e.g. after clearing."""
+        self._pending_events.append(dict(
             calendar_id=calendar_id, event_id=event["id"], uid=uid,
             etag=event.get("etag", ""), data=json.dumps(event, sort_keys=True)))
 
@@ -236,6 +267,7 @@ class Tx:
         self.conn.execute(google_events.delete().where(google_events.c.calendar_id == calendar_id))
 
     def google_events_of(self, calendar_id: int, uid: str) -> list[dict]:
+        self.flush()
         return [json.loads(r.data) for r in self.conn.execute(
             select(google_events.c.data).where(google_events.c.calendar_id == calendar_id,
                                                google_events.c.uid == uid))]
@@ -268,20 +300,49 @@ class Tx:
                 items.c.calendar_id == calendar_id, items.c.deleted.is_(False)))}
 
     def item_by_uid(self, calendar_id: int, uid: str) -> Row | None:
+        self.flush()
         return self.conn.execute(select(items).where(items.c.calendar_id == calendar_id,
                                                      items.c.uid == uid)
                                  .order_by(items.c.deleted)).first()
 
-    def put_item(self, calendar_id: int, href: str, rendered: "Rendered", revision: int) -> None:
+    def put_item(self, calendar_id: int, href: str, rendered: "Rendered", revision: int,
+                 index: "Occurrences | None" = None, *, new: bool = False) -> None:
+        """Store a resource (``new``: known not to exist, so insert without looking)."""
         values = dict(uid=rendered.uid, text=rendered.text, etag=rendered.etag,
                       start=rendered.start, end=rendered.end, recurring=rendered.recurring,
-                      revision=revision, deleted=False, last_modified=time.time())
-        done = self.conn.execute(update(items).where(items.c.calendar_id == calendar_id,
-                                                     items.c.href == href).values(**values))
-        if done.rowcount == 0:
-            self.conn.execute(items.insert().values(calendar_id=calendar_id, href=href, **values))
+                      revision=revision, deleted=False, last_modified=time.time(),
+                      indexed_from=index.indexed_from if index else 0,
+                      indexed_until=index.indexed_until if index else 0)
+        if not new:
+            self._drop_occurrences(calendar_id, href)
+            done = self.conn.execute(update(items).where(items.c.calendar_id == calendar_id,
+                                                         items.c.href == href).values(**values))
+        if new or done.rowcount == 0:
+            self._pending_items.append(dict(calendar_id=calendar_id, href=href, **values))
+        if index is not None:
+            self._pending_occurrences += [dict(calendar_id=calendar_id, href=href, start=s,
+                                               end=e) for s, e in index.spans]
+        if len(self._pending_items) + len(self._pending_occurrences) > 5000:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write batched inserts (one statement for many rows is much faster)."""
+        if self._pending_events:
+            self.conn.execute(google_events.insert(), self._pending_events)
+            self._pending_events = []
+        if self._pending_items:
+            self.conn.execute(items.insert(), self._pending_items)
+            self._pending_items = []
+        if self._pending_occurrences:
+            self.conn.execute(occurrences.insert(), self._pending_occurrences)
+            self._pending_occurrences = []
+
+    def _drop_occurrences(self, calendar_id: int, href: str) -> None:
+        self.conn.execute(occurrences.delete().where(occurrences.c.calendar_id == calendar_id,
+                                                     occurrences.c.href == href))
 
     def tombstone_item(self, calendar_id: int, href: str, revision: int) -> None:
+        self._drop_occurrences(calendar_id, href)
         self.conn.execute(update(items).where(items.c.calendar_id == calendar_id,
                                               items.c.href == href).values(
             text=None, etag=None, deleted=True, revision=revision, last_modified=time.time()))

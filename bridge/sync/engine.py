@@ -19,6 +19,7 @@ from typing import Callable
 from ..google import GoogleClient, GoogleError, SyncTokenInvalid
 from ..store import Store, Tx
 from ..translate import CalendarContext, Rendered, render, shadow
+from . import occurrences
 from .resources import group_by_uid, href_for, is_deleted, uid_of
 
 log = logging.getLogger(__name__)
@@ -143,14 +144,16 @@ class SyncEngine:
             live = set()
             for uid, group in groups.items():
                 for event in group:
-                    tx.put_google_event(calendar.id, event, uid)
+                    tx.add_google_event(calendar.id, event, uid)
                 rendered = render_resource(group, ctx, shadows.get(uid))
                 if rendered is None:
                     continue
                 live.add(uid)
-                href, etag = existing.get(uid, (href_for(uid), None))
+                href, etag = existing.get(uid, (None, None))
                 if etag != rendered.etag:
-                    tx.put_item(calendar.id, href, rendered, revision.get())
+                    # A tombstone may hold the href: only skip the lookup for a fresh import.
+                    tx.put_item(calendar.id, href or href_for(uid), rendered, revision.get(),
+                                occurrences.index(group, ctx), new=not existing)
                     changed += 1
             for uid, (href, _) in existing.items():
                 if uid not in live:
@@ -246,8 +249,8 @@ def refresh_resource(tx: Tx, calendar_id: int, uid: str, ctx: CalendarContext,
                      revision: LazyRevision, href: str | None = None) -> int:
     """Re-render one resource from its stored Google events; 1 if what clients see changed.
     ``href`` names a new resource (a client's choice); otherwise it follows from the UID."""
-    rendered = render_resource(tx.google_events_of(calendar_id, uid), ctx,
-                               tx.shadow(calendar_id, uid))
+    events = tx.google_events_of(calendar_id, uid)
+    rendered = render_resource(events, ctx, tx.shadow(calendar_id, uid))
     row = tx.item_by_uid(calendar_id, uid)
     if rendered is None:
         if row is not None and not row.deleted:
@@ -257,7 +260,7 @@ def refresh_resource(tx: Tx, calendar_id: int, uid: str, ctx: CalendarContext,
     if row is not None and not row.deleted and row.etag == rendered.etag:
         return 0
     tx.put_item(calendar_id, row.href if row is not None else href or href_for(uid), rendered,
-                revision.get())
+                revision.get(), occurrences.index(events, ctx))
     return 1
 
 

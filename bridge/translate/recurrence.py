@@ -164,3 +164,27 @@ def series_span(start: date | datetime, end: date | datetime, recurrence: Recurr
     for value in expanded:
         last_end = max(last_end, occurrence_end(value))
     return first, last_end
+
+
+def occurrence_starts(start: date | datetime, recurrence: Recurrence, exdates: list,
+                      zone: tzinfo, after: datetime, before: datetime) -> list[date | datetime]:
+    """Starts of a master's occurrences (DTSTART, RRULE/RDATE, minus EXRULE/EXDATE/exdates)
+    beginning in [after, before) — instants; for the occurrence index."""
+    if is_all_day(start):
+        dtstart = datetime.combine(start, time())
+        lo = datetime.combine(to_date(after, zone), time())
+        hi = datetime.combine(to_date(before, zone), time()) + timedelta(days=1)
+    else:
+        dtstart, lo, hi = start, after.astimezone(start.tzinfo), before.astimezone(start.tzinfo)
+    rset = rruleset()
+    rset.rdate(dtstart)
+    for rule in recurrence.values("RRULE"):
+        rset.rrule(rrulestr(_rule_for_dateutil(rule, start, zone), dtstart=dtstart))
+    for rule in recurrence.values("EXRULE"):
+        rset.exrule(rrulestr(_rule_for_dateutil(rule, start, zone), dtstart=dtstart))
+    for value in recurrence.dates("RDATE"):
+        rset.rdate(_normalise(value, start, zone))
+    for value in recurrence.dates("EXDATE") + list(exdates):
+        rset.exdate(_normalise(value, start, zone))
+    values = rset.between(lo, hi, inc=True)
+    return [v.date() for v in values] if is_all_day(start) else values

@@ -72,3 +72,34 @@ def test_a_3000_event_calendar_arrives_complete(make_bridge, alice, svc, control
     for uid, master in masters.items():
         expected = google_instances(svc, cal, master["id"], start, end)
         assert client_occurrences(texts[uid], start, end) == expected, master["summary"]
+
+    # A one-week time-range query (answered from the occurrence index) finds exactly the
+    # events Google has in that week.
+    for week_start in (today - dt.timedelta(days=30), today + dt.timedelta(days=45)):
+        week_end = week_start + dt.timedelta(days=7)
+        assert caldav_uids_between(server, cal, week_start, week_end) == \
+            google_uids_between(svc, cal, week_start, week_end)
+
+
+def caldav_uids_between(server, cal, start, end) -> set:
+    fmt = "%Y%m%dT%H%M%SZ"
+    query = QUERY_ALL.replace('<C:comp-filter name="VEVENT"/>',
+                              f'<C:comp-filter name="VEVENT"><C:time-range start='
+                              f'"{start.strftime(fmt)}" end="{end.strftime(fmt)}"/>'
+                              '</C:comp-filter>')
+    response = server.session.request("REPORT", server.calendar_url(cal), data=query,
+                                      headers={"Depth": "1", "Content-Type": "text/xml"})
+    assert response.status_code == 207
+    return {str(Calendar.from_ical(node.find(f".//{CALDAV}calendar-data").text)
+                .walk("VEVENT")[0]["UID"])
+            for node in ET.fromstring(response.content).iter("{DAV:}response")}
+
+
+def google_uids_between(svc, cal, start, end) -> set:
+    uids, request = set(), svc.events().list(calendarId=cal, singleEvents=True, maxResults=2500,
+                                             timeMin=start.isoformat(), timeMax=end.isoformat())
+    while request is not None:
+        page = request.execute()
+        uids |= {e["iCalUID"] for e in page["items"]}
+        request = svc.events().list_next(request, page)
+    return uids

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import create_engine, inspect, select
+from sqlalchemy import create_engine, inspect, select, text
 
 from bridge.store import Store
 from bridge.store import channels as stored
@@ -13,12 +13,16 @@ from bridge.store import database, schema
 
 
 def make_v1_database(path) -> str:
-    """A database as gcaldav with schema 1 left it: every table but channels, one account."""
+    """A database as gcaldav with schema 1 left it: no channels, no occurrence index (tables
+    and item columns added since), one account."""
     url = f"sqlite:///{path}"
     engine = create_engine(url)
-    v1 = [t for name, t in schema.metadata.tables.items() if name != "channels"]
+    v1 = [t for name, t in schema.metadata.tables.items()
+          if name not in ("channels", "occurrences")]
     schema.metadata.create_all(engine, tables=v1)
     with engine.begin() as conn:
+        for column in ("indexed_from", "indexed_until"):
+            conn.execute(text(f"ALTER TABLE items DROP COLUMN {column}"))
         conn.execute(schema.meta.insert().values(key="schema_version", value="1"))
         conn.execute(schema.users.insert().values(id=1, name="alice"))
         conn.execute(schema.accounts.insert().values(
@@ -40,13 +44,15 @@ def test_the_migration_step_adds_the_channels_table_to_a_v1_database(tmp_path):
             "state", "expiration", "confirmed"} <= columns
 
 
-def test_opening_a_v1_database_migrates_it_to_v2_and_keeps_its_data(tmp_path):
+def test_opening_a_v1_database_migrates_it_and_keeps_its_data(tmp_path):
     url = make_v1_database(tmp_path / "v1.db")
     store = Store(url)
     with store.engine.connect() as conn:
         version = conn.execute(select(schema.meta.c.value).where(
             schema.meta.c.key == "schema_version")).scalar_one()
-    assert schema.SCHEMA_VERSION == 2 and version == "2"
+    assert version == str(schema.SCHEMA_VERSION)
+    columns = {c["name"] for c in inspect(store.engine).get_columns("items")}
+    assert {"indexed_from", "indexed_until"} <= columns
     assert [a.email for a in store.accounts()] == ["a@example.com"]
     stored.add(store, channel_id="c1", token="t", kind="list", account_id=1, calendar_id=None,
                address="https://x/.gcaldav/push")
