@@ -124,6 +124,7 @@ def _demo(args: argparse.Namespace) -> int:
     """The emulator with demo data plus the bridge on HOST:PORT, nothing to configure."""
     from bridge.emulator import EmulatorServer
 
+    from .configfile import bridge_config
     from .server import load_configuration, make_server
 
     emulator = EmulatorServer("127.0.0.1", 0, seed_name="demo").start()
@@ -143,10 +144,12 @@ def _demo(args: argparse.Namespace) -> int:
         handle.write(credentials)
     config_file = os.path.join(workdir, "config")
     with open(config_file, "w") as handle:
-        handle.write(DEMO_CONFIG.format(host=args.host, port=args.port, htpasswd=htpasswd,
-                                        data=os.path.join(workdir, "data"),
-                                        api=emulator.emulator.api_url,
-                                        token=emulator.emulator.token_url))
+        handle.write(bridge_config(
+            htpasswd=htpasswd, data_dir=os.path.join(workdir, "data"), host=args.host,
+            port=args.port, api=emulator.emulator.api_url, token_uri=emulator.emulator.token_url,
+            # Push on loopback: the emulator notifies the demo of "Google-side" changes.
+            push_url=(f"http://127.0.0.1:{args.port}"
+                      if args.host in ("127.0.0.1", "localhost", "0.0.0.0") else None)))
     link = argparse.Namespace(config=config_file, user="demo", credentials=credentials_file,
                               subject=None)
     if _link(link) != 0:
@@ -157,27 +160,6 @@ def _demo(args: argparse.Namespace) -> int:
           f"{workdir})", flush=True)
     _serve_until_interrupted(server.serve_forever)
     return 0
-
-
-DEMO_CONFIG = """\
-[server]
-hosts = {host}:{port}
-
-[auth]
-type = htpasswd
-htpasswd_filename = {htpasswd}
-htpasswd_encryption = plain
-delay = 0
-
-[rights]
-type = radicale_plugin.rights
-
-[storage]
-type = radicale_plugin
-data_dir = {data}
-google_api_endpoint = {api}
-google_token_uri = {token}
-"""
 
 
 def _serve_until_interrupted(serve_forever) -> None:

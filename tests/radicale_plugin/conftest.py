@@ -14,33 +14,12 @@ import caldav
 import pytest
 import requests
 
+from radicale_plugin.configfile import bridge_config
 from radicale_plugin.options import PLUGIN_SCHEMA, settings_from
 from radicale_plugin.registry import lookup, register
 from radicale_plugin.server import load_configuration, make_server
 
 DAV = "{DAV:}"
-CONFIG = """\
-[server]
-hosts = 127.0.0.1:5232
-
-[auth]
-type = htpasswd
-htpasswd_filename = {htpasswd}
-htpasswd_encryption = plain
-delay = 0
-
-[rights]
-type = radicale_plugin.rights
-
-[storage]
-type = radicale_plugin
-data_dir = {data}
-google_api_endpoint = {api}
-google_token_uri = {token}
-freshness = {freshness}
-"""
-
-
 @dataclass
 class BridgeServer:
     """One running bridge; ``restart()`` builds a new server on the same data."""
@@ -157,10 +136,9 @@ def make_bridge(emulator, tmp_path):
         port = free_port() if push else 0
         if push:
             options = {"push_url": f"http://127.0.0.1:{port}", **options}
-        config_path.write_text(CONFIG.format(
-            htpasswd=htpasswd, data=tmp_path / "data", api=emulator.emulator.api_url,
-            token=emulator.emulator.token_url, freshness=freshness)
-            + "".join(f"{name} = {value}\n" for name, value in options.items()))
+        config_path.write_text(bridge_config(
+            htpasswd=htpasswd, data_dir=tmp_path / "data", api=emulator.emulator.api_url,
+            token_uri=emulator.emulator.token_url, freshness=freshness, **options))
         credentials = tmp_path / "google.json"
         credentials.write_text(json.dumps(account))
         configuration = load_configuration(str(config_path))
