@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import caldav
-from caldav.elements import ical
 import pytest
+from caldav.elements import ical
 
 
 @pytest.fixture
