@@ -69,7 +69,8 @@ class Storage(BaseStorage):
         if row is None or len(parts) > 3:
             return
         self.bridge.engine.ensure_fresh(row.id)
-        calendar = Calendar(self.bridge, user, row)
+        # One read after the sync: this request's ctag, token and properties come from it.
+        calendar = Calendar(self.bridge, user, self.bridge.store.calendar(row.id))
         if len(parts) == 3:
             for _, item in calendar.get_multi([parts[2]]):
                 if item is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import create_engine, event, select, text, update
 from sqlalchemy.engine import Engine
 
 from . import schema
@@ -16,9 +16,12 @@ def _add_channels(conn) -> None:
 
 def _add_occurrence_index(conn) -> None:
     # New tables come from create_all (which runs first); existing ones need their columns.
-    # Items stay unindexed (range 0..0) until re-rendered, which is correct, only slower.
     for column in ("indexed_from", "indexed_until"):
         conn.execute(text(f"ALTER TABLE items ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0"))
+    # Stored bounds now follow Radicale's rules; forgetting etags and sync tokens makes the
+    # next sync re-list and rewrite every item (clients see each item change once).
+    conn.execute(update(schema.items).where(schema.items.c.deleted.is_(False)).values(etag=None))
+    conn.execute(update(schema.calendars).values(sync_token=None))
 
 
 # Steps from version N to N+1, as callables taking a connection.

@@ -113,28 +113,28 @@ class Store:
                                               items.c.deleted.is_(False)))
 
     def items_in_range(self, calendar_id: int, start: int, end: int) -> list[Row]:
+        """Items whose stored bounds overlap [start, end) as Radicale's time-range test does
+        (an event without duration matches from its start)."""
         return self._rows(select(items).where(
             items.c.calendar_id == calendar_id, items.c.deleted.is_(False),
             items.c.start < end, or_(items.c.end > start,
                                      and_(items.c.end == items.c.start, items.c.start >= start))))
 
-    def recurring_in_range(self, calendar_id: int, start: int, end: int,
-                           margin: int) -> dict[str, bool]:
+    def recurring_in_range(self, calendar_id: int, start: int, end: int) -> dict[str, bool]:
         """Recurring items that may happen in [start, end): href → True if the occurrence
-        index proves it (an occurrence lies wholly inside), False if Radicale must check
-        (an occurrence within ``margin`` of the edges, or the range leaves its index)."""
+        index proves it, False if Radicale must check (the range leaves the item's index, or
+        only an occurrence without duration matches)."""
         out: dict[str, bool] = {}
         with self.engine.connect() as conn:
             for row in conn.execute(select(occurrences.c.href, occurrences.c.start,
                                            occurrences.c.end).where(
-                    occurrences.c.calendar_id == calendar_id,
-                    occurrences.c.start < end + margin, occurrences.c.end > start - margin)):
-                inside = start <= row.start < row.end <= end
-                out[row.href] = out.get(row.href, False) or inside
+                    occurrences.c.calendar_id == calendar_id, occurrences.c.start < end,
+                    or_(occurrences.c.end > start, and_(occurrences.c.end == occurrences.c.start,
+                                                        occurrences.c.start >= start)))):
+                out[row.href] = out.get(row.href, False) or row.start < row.end
             for row in conn.execute(select(items.c.href).where(
                     items.c.calendar_id == calendar_id, items.c.deleted.is_(False),
-                    items.c.recurring.is_(True), items.c.start < end + margin,
-                    items.c.end > start - margin,
+                    items.c.recurring.is_(True), items.c.start < end, items.c.end > start,
                     or_(items.c.indexed_from > start, items.c.indexed_until < end))):
                 out.setdefault(row.href, False)
         return out
@@ -306,10 +306,13 @@ class Tx:
                                  .order_by(items.c.deleted)).first()
 
     def put_item(self, calendar_id: int, href: str, rendered: "Rendered", revision: int,
-                 index: "Occurrences | None" = None, *, new: bool = False) -> None:
-        """Store a resource (``new``: known not to exist, so insert without looking)."""
+                 index: "Occurrences | None" = None, *, new: bool = False,
+                 bounds: tuple[int, int] | None = None) -> None:
+        """Store a resource (``new``: known not to exist, so insert without looking;
+        ``bounds``: its exact (start, end) by Radicale's rules, if known)."""
+        start, end = bounds or (rendered.start, rendered.end)
         values = dict(uid=rendered.uid, text=rendered.text, etag=rendered.etag,
-                      start=rendered.start, end=rendered.end, recurring=rendered.recurring,
+                      start=start, end=end, recurring=rendered.recurring,
                       revision=revision, deleted=False, last_modified=time.time(),
                       indexed_from=index.indexed_from if index else 0,
                       indexed_until=index.indexed_until if index else 0)

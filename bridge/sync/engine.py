@@ -153,7 +153,8 @@ class SyncEngine:
                 if etag != rendered.etag:
                     # A tombstone may hold the href: only skip the lookup for a fresh import.
                     tx.put_item(calendar.id, href or href_for(uid), rendered, revision.get(),
-                                occurrences.index(group, ctx), new=not existing)
+                                occurrences.index(group, ctx), new=not existing,
+                                bounds=occurrences.single_bounds(group, ctx))
                     changed += 1
             for uid, (href, _) in existing.items():
                 if uid not in live:
@@ -260,7 +261,8 @@ def refresh_resource(tx: Tx, calendar_id: int, uid: str, ctx: CalendarContext,
     if row is not None and not row.deleted and row.etag == rendered.etag:
         return 0
     tx.put_item(calendar_id, row.href if row is not None else href or href_for(uid), rendered,
-                revision.get(), occurrences.index(events, ctx))
+                revision.get(), occurrences.index(events, ctx),
+                bounds=occurrences.single_bounds(events, ctx))
     return 1
 
 

@@ -4,6 +4,9 @@ A series' overall span is open-ended, so a plain start/end index matches every s
 Radicale would then parse each one to test a time range. With the occurrences of the next
 few years stored, the store answers calendar-query time ranges itself (the point of the
 benchmark's one-week query); outside the horizon Radicale still checks, as before.
+
+Instants follow Radicale's time-range rules exactly, so the store's answer is Radicale's: a
+DATE (all-day) value counts from midnight UTC (radicale.item.filter.date_to_datetime).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 
 from ..translate import CalendarContext
 from ..translate.recurrence import occurrence_starts, parse_recurrence
-from ..translate.timezones import effective_zone, event_time, instant, is_all_day
+from ..translate.timezones import UTC, effective_zone, event_time, instant, is_all_day
 
 PAST, FUTURE = dt.timedelta(days=366), dt.timedelta(days=2 * 366)
 MAX_PER_SERIES = 5000
@@ -40,12 +43,12 @@ def index(events: list[dict], ctx: CalendarContext) -> Occurrences | None:
                    and e.get("status") != "cancelled" and e.get("recurrence")), None)
     if master is None:
         return None
-    zone = effective_zone(ctx.time_zone)
     start = event_time(master.get("start"), ctx.time_zone)
     end = event_time(master.get("end"), (master.get("start") or {}).get("timeZone"),
                      ctx.time_zone)
     if start is None or end is None or is_all_day(start) != is_all_day(end):
         return None
+    zone = UTC if is_all_day(start) else effective_zone(ctx.time_zone)
     recurrence = parse_recurrence(master["recurrence"])
     if not recurrence.is_recurring:
         return None
@@ -56,11 +59,11 @@ def index(events: list[dict], ctx: CalendarContext) -> Occurrences | None:
     length = end - start
     try:
         starts = occurrence_starts(start, recurrence, [o for o in originals if o is not None],
-                                   zone, lo, hi)
+                                   effective_zone(ctx.time_zone), lo, hi)
     except (ValueError, TypeError, OverflowError):
         return None
     starts = starts[:MAX_PER_SERIES]
-    if is_all_day(start):           # nominal days, placed in the calendar's zone
+    if is_all_day(start):           # nominal days from midnight UTC, as Radicale counts
         spans = [(instant(s, zone), instant(s + length, zone)) for s in starts]
     else:                           # an exact duration
         seconds = int(length.total_seconds())
@@ -68,8 +71,24 @@ def index(events: list[dict], ctx: CalendarContext) -> Occurrences | None:
     for event in exceptions:            # moved occurrences happen at their own times
         if event.get("status") == "cancelled":
             continue
-        own_start = event_time(event.get("start"), ctx.time_zone)
-        own_end = event_time(event.get("end"), ctx.time_zone)
-        if own_start is not None and own_end is not None:
-            spans.append((instant(own_start, zone), instant(own_end, zone)))
+        own = bounds(event, ctx)
+        if own is not None:
+            spans.append(own)
     return Occurrences(int(lo.timestamp()), int(hi.timestamp()), tuple(sorted(set(spans))))
+
+
+def bounds(event: dict, ctx: CalendarContext) -> tuple[int, int] | None:
+    """An event's own (start, end) by Radicale's rules (all-day from midnight UTC)."""
+    start = event_time(event.get("start"), ctx.time_zone)
+    end = event_time(event.get("end"), (event.get("start") or {}).get("timeZone"),
+                     ctx.time_zone)
+    if start is None or end is None or is_all_day(start) != is_all_day(end):
+        return None
+    zone = UTC if is_all_day(start) else effective_zone(ctx.time_zone)
+    return instant(start, zone), instant(end, zone)
+
+
+def single_bounds(events: list[dict], ctx: CalendarContext) -> tuple[int, int] | None:
+    """(start, end) of a non-recurring resource by Radicale's rules, if it has one event."""
+    main = [e for e in events if e.get("status") != "cancelled"]
+    return bounds(main[0], ctx) if len(main) == 1 and not main[0].get("recurrence") else None

@@ -75,13 +75,14 @@ def test_demo_serves_the_demo_calendars():
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "radicale_plugin.cli", "demo", "--port",
                              str(port), "--password", "pw"], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
+                            stderr=subprocess.STDOUT, text=True)
     try:
-        line = ""
-        deadline = time.monotonic() + 60
-        while "ready" not in line and time.monotonic() < deadline:
-            line = proc.stdout.readline()
-        assert re.search(rf"CalDAV http://127\.0\.0\.1:{port}/ +user demo +password pw", line)
+        output = []
+        while not output or "ready" not in output[-1]:
+            output.append(proc.stdout.readline())
+            assert output[-1], "".join(output)       # the demo ended before it was ready
+        assert re.search(rf"CalDAV http://127\.0\.0\.1:{port}/ +user demo +password pw",
+                         output[-1]), "".join(output)
         response = requests.request("PROPFIND", f"http://127.0.0.1:{port}/demo/",
                                     auth=("demo", "pw"), headers={"Depth": "1"})
         assert response.status_code == 207
