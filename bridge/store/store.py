@@ -299,6 +299,11 @@ class Tx:
             select(items.c.uid, items.c.href, items.c.etag).where(
                 items.c.calendar_id == calendar_id, items.c.deleted.is_(False)))}
 
+    def has_rows(self, calendar_id: int) -> bool:
+        """Whether the calendar has any item row, live or tombstone."""
+        return self.conn.execute(select(items.c.id).where(
+            items.c.calendar_id == calendar_id).limit(1)).first() is not None
+
     def item_by_uid(self, calendar_id: int, uid: str) -> Row | None:
         self.flush()
         return self.conn.execute(select(items).where(items.c.calendar_id == calendar_id,

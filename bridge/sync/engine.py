@@ -138,6 +138,7 @@ class SyncEngine:
         changed = 0
         with self.store.write() as tx:
             existing = tx.item_etags(calendar.id)
+            first_import = not tx.has_rows(calendar.id)      # not even tombstones
             shadows = tx.shadows(calendar.id)
             tx.clear_google_events(calendar.id)
             revision = LazyRevision(tx, calendar.id)
@@ -151,9 +152,8 @@ class SyncEngine:
                 live.add(uid)
                 href, etag = existing.get(uid, (None, None))
                 if etag != rendered.etag:
-                    # A tombstone may hold the href: only skip the lookup for a fresh import.
                     tx.put_item(calendar.id, href or href_for(uid), rendered, revision.get(),
-                                occurrences.index(group, ctx), new=not existing,
+                                occurrences.index(group, ctx), new=first_import,
                                 bounds=occurrences.single_bounds(group, ctx))
                     changed += 1
             for uid, (href, _) in existing.items():

@@ -133,3 +133,23 @@ def test_polls_inside_the_freshness_window_cost_no_google_calls(make_bridge, ali
         server.ctag(url)
         server.sync_collection(url, token)
     assert control.calls().get("events.list", 0) == 1
+
+
+def test_a_full_resync_after_everything_was_deleted_and_recreated(make_bridge, alice, control,
+                                                                 seeded):
+    """Tombstones hold the hrefs of deleted events; a 410 re-list that brings a UID back
+    must reuse its href (no second row)."""
+    cal, ids = seeded
+    server = make_bridge(alice, freshness=0)
+    url = server.calendar_url(cal)
+    token, _ = server.sync_collection(url)
+    for event_id in ids.values():
+        control.delete(f"/calendars/{cal}/events/{event_id}")
+    token, changes = server.sync_collection(url, token)
+    assert set(changes.values()) == {404}
+    control.post(f"/calendars/{cal}/invalidate-sync-tokens")
+    control.post(f"/calendars/{cal}/events:bulk", {"events": [dict(
+        timed("Back", "2026-07-01", 10), iCalUID=f"{ids['single']}@google.com")]})
+    _, changes = server.sync_collection(url, token)
+    assert list(changes) == [href(server, cal, ids["single"])]
+    assert changes[href(server, cal, ids["single"])] != 404
