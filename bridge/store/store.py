@@ -8,32 +8,16 @@ items, revision bump and Google sync token commit together or not at all.
 from __future__ import annotations
 
 import json
-import re
-import secrets
 import threading
-import time
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import Iterable, Iterator
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy import and_, or_, select
+from sqlalchemy.engine import Engine, Row
 
 from .database import open_engine
-from .schema import accounts, calendars, google_events, items, occurrences, shadows, users
-
-if TYPE_CHECKING:
-    from ..sync.occurrences import Occurrences
-    from ..translate import Rendered
-
-_UNSAFE = re.compile(r"[^a-z0-9._-]+")
-
-
-def slug_for(google_id: str) -> str:
-    """A URL path segment for a Google calendar id: ids hold ``@``, ``#`` and other characters
-    clients encode differently, so keep only ones that never need encoding."""
-    name = google_id.lower().removesuffix("@group.calendar.google.com")
-    return _UNSAFE.sub("-", name.replace("@", "-at-")).strip("-.")[:200] or "calendar"
-
+from .schema import accounts, calendars, google_events, items, occurrences, users
+from .transaction import Tx
 
 class Store:
     def __init__(self, url: str):
@@ -41,7 +25,7 @@ class Store:
         self._write_lock = threading.RLock()
 
     @contextmanager
-    def write(self) -> Iterator["Tx"]:
+    def write(self) -> Iterator[Tx]:
         with self._write_lock, self.engine.begin() as conn:
             tx = Tx(conn)
             yield tx
@@ -160,207 +144,3 @@ class Store:
     def item(self, calendar_id: int, href: str) -> Row | None:
         return self._row(select(items).where(items.c.calendar_id == calendar_id,
                                              items.c.href == href, items.c.deleted.is_(False)))
-
-
-class Tx:
-    """One write transaction."""
-
-    def __init__(self, conn: Connection):
-        self.conn = conn
-        self._pending_items: list[dict] = []
-        self._pending_occurrences: list[dict] = []
-        self._pending_events: list[dict] = []
-
-    def ensure_user(self, name: str) -> int:
-        row = self.conn.execute(select(users.c.id).where(users.c.name == name)).first()
-        if row:
-            return row.id
-        return self.conn.execute(users.insert().values(name=name)).inserted_primary_key[0]
-
-    def add_account(self, user: str, email: str, kind: str, credentials_path: str,
-                    subject: str | None) -> int:
-        user_id = self.ensure_user(user)
-        row = self.conn.execute(select(accounts.c.id).where(accounts.c.user_id == user_id,
-                                                            accounts.c.email == email)).first()
-        values = dict(kind=kind, credentials_path=credentials_path, subject=subject)
-        if row:
-            self.conn.execute(update(accounts).where(accounts.c.id == row.id).values(**values))
-            return row.id
-        return self.conn.execute(accounts.insert().values(
-            user_id=user_id, email=email, **values)).inserted_primary_key[0]
-
-    def set_account(self, account_id: int, **values) -> None:
-        self.conn.execute(update(accounts).where(accounts.c.id == account_id).values(**values))
-
-    # --- calendars ------------------------------------------------------------------------------
-
-    def upsert_calendar(self, account_id: int, user_id: int, google_id: str, **fields) -> int:
-        row = self.conn.execute(select(calendars.c.id).where(
-            calendars.c.account_id == account_id, calendars.c.google_id == google_id)).first()
-        if row:
-            self.conn.execute(update(calendars).where(calendars.c.id == row.id)
-                              .values(deleted=False, **fields))
-            return row.id
-        slug = base = slug_for(google_id)
-        taken = {r.slug for r in self.conn.execute(
-            select(calendars.c.slug).where(calendars.c.user_id == user_id))}
-        n = 2
-        while slug in taken:
-            slug, n = f"{base}-{n}", n + 1
-        return self.conn.execute(calendars.insert().values(
-            account_id=account_id, user_id=user_id, google_id=google_id, slug=slug,
-            epoch=secrets.token_hex(4), last_modified=time.time(), **fields,
-        )).inserted_primary_key[0]
-
-    def calendar_row(self, account_id: int, google_id: str) -> Row | None:
-        return self.conn.execute(select(calendars).where(
-            calendars.c.account_id == account_id, calendars.c.google_id == google_id)).first()
-
-    def set_calendar(self, calendar_id: int, **values) -> None:
-        self.conn.execute(update(calendars).where(calendars.c.id == calendar_id).values(**values))
-
-    def forget_calendar(self, calendar_id: int) -> None:
-        """The calendar left the Google account: hide it and drop its cached data."""
-        for table in (google_events, items, shadows, occurrences):
-            self.conn.execute(table.delete().where(table.c.calendar_id == calendar_id))
-        self.conn.execute(update(calendars).where(calendars.c.id == calendar_id).values(
-            deleted=True, sync_token=None, revision=calendars.c.revision + 1,
-            min_revision=calendars.c.revision + 1))
-
-    def next_revision(self, calendar_id: int) -> int:
-        self.conn.execute(update(calendars).where(calendars.c.id == calendar_id).values(
-            revision=calendars.c.revision + 1, last_modified=time.time()))
-        return self.conn.execute(select(calendars.c.revision)
-                                 .where(calendars.c.id == calendar_id)).scalar_one()
-
-    # --- Google events --------------------------------------------------------------------------
-
-    def google_event_uids(self, calendar_id: int, event_ids: Iterable[str]) -> dict[str, str]:
-        ids = list(event_ids)
-        out = {}
-        for start in range(0, len(ids), 500):
-            out.update((r.event_id, r.uid) for r in self.conn.execute(
-                select(google_events.c.event_id, google_events.c.uid).where(
-                    google_events.c.calendar_id == calendar_id,
-                    google_events.c.event_id.in_(ids[start:start + 500]))))
-        return out
-
-    def put_google_event(self, calendar_id: int, event: dict, uid: str) -> None:
-        self.delete_google_event(calendar_id, event["id"])
-        self.add_google_event(calendar_id, event, uid)
-
-    def add_google_event(self, calendar_id: int, event: dict, uid: str) -> None:
-        """Insert (batched) an event known not to be stored, e.g. after clearing."""
-        self._pending_events.append(dict(
-            calendar_id=calendar_id, event_id=event["id"], uid=uid,
-            etag=event.get("etag", ""), data=json.dumps(event, sort_keys=True)))
-
-    def delete_google_event(self, calendar_id: int, event_id: str) -> None:
-        self.conn.execute(google_events.delete().where(google_events.c.calendar_id == calendar_id,
-                                                       google_events.c.event_id == event_id))
-
-    def delete_google_events_of(self, calendar_id: int, uid: str) -> None:
-        self.conn.execute(google_events.delete().where(google_events.c.calendar_id == calendar_id,
-                                                       google_events.c.uid == uid))
-
-    def clear_google_events(self, calendar_id: int) -> None:
-        self.conn.execute(google_events.delete().where(google_events.c.calendar_id == calendar_id))
-
-    def google_events_of(self, calendar_id: int, uid: str) -> list[dict]:
-        self.flush()
-        return [json.loads(r.data) for r in self.conn.execute(
-            select(google_events.c.data).where(google_events.c.calendar_id == calendar_id,
-                                               google_events.c.uid == uid))]
-
-    # --- shadows --------------------------------------------------------------------------------
-
-    def shadows(self, calendar_id: int) -> dict[str, dict]:
-        """uid -> shadow data of every resource of the calendar that has one."""
-        return {r.uid: json.loads(r.data) for r in self.conn.execute(
-            select(shadows).where(shadows.c.calendar_id == calendar_id))}
-
-    def shadow(self, calendar_id: int, uid: str) -> dict | None:
-        row = self.conn.execute(select(shadows.c.data).where(
-            shadows.c.calendar_id == calendar_id, shadows.c.uid == uid)).first()
-        return json.loads(row.data) if row else None
-
-    def set_shadow(self, calendar_id: int, uid: str, data: dict | None) -> None:
-        self.conn.execute(shadows.delete().where(shadows.c.calendar_id == calendar_id,
-                                                 shadows.c.uid == uid))
-        if data:
-            self.conn.execute(shadows.insert().values(calendar_id=calendar_id, uid=uid,
-                                                      data=json.dumps(data, sort_keys=True)))
-
-    # --- items ----------------------------------------------------------------------------------
-
-    def item_etags(self, calendar_id: int) -> dict[str, tuple[str, str | None]]:
-        """uid -> (href, etag) of live items."""
-        return {r.uid: (r.href, r.etag) for r in self.conn.execute(
-            select(items.c.uid, items.c.href, items.c.etag).where(
-                items.c.calendar_id == calendar_id, items.c.deleted.is_(False)))}
-
-    def has_rows(self, calendar_id: int) -> bool:
-        """Whether the calendar has any item row, live or tombstone."""
-        return self.conn.execute(select(items.c.id).where(
-            items.c.calendar_id == calendar_id).limit(1)).first() is not None
-
-    def item_by_uid(self, calendar_id: int, uid: str) -> Row | None:
-        self.flush()
-        return self.conn.execute(select(items).where(items.c.calendar_id == calendar_id,
-                                                     items.c.uid == uid)
-                                 .order_by(items.c.deleted)).first()
-
-    def put_item(self, calendar_id: int, href: str, rendered: "Rendered", revision: int,
-                 index: "Occurrences | None" = None, *, new: bool = False,
-                 bounds: tuple[int, int] | None = None) -> None:
-        """Store a resource (``new``: known not to exist, so insert without looking;
-        ``bounds``: its exact (start, end) by Radicale's rules, if known)."""
-        start, end = bounds or (rendered.start, rendered.end)
-        values = dict(uid=rendered.uid, text=rendered.text, etag=rendered.etag,
-                      start=start, end=end, recurring=rendered.recurring,
-                      revision=revision, deleted=False, last_modified=time.time(),
-                      indexed_from=index.indexed_from if index else 0,
-                      indexed_until=index.indexed_until if index else 0)
-        if not new:
-            self._drop_occurrences(calendar_id, href)
-            done = self.conn.execute(update(items).where(items.c.calendar_id == calendar_id,
-                                                         items.c.href == href).values(**values))
-        if new or done.rowcount == 0:
-            self._pending_items.append(dict(calendar_id=calendar_id, href=href, **values))
-        if index is not None:
-            self._pending_occurrences += [dict(calendar_id=calendar_id, href=href, start=s,
-                                               end=e) for s, e in index.spans]
-        if len(self._pending_items) + len(self._pending_occurrences) > 5000:
-            self.flush()
-
-    def flush(self) -> None:
-        """Write batched inserts (one statement for many rows is much faster)."""
-        if self._pending_events:
-            self.conn.execute(google_events.insert(), self._pending_events)
-            self._pending_events = []
-        if self._pending_items:
-            self.conn.execute(items.insert(), self._pending_items)
-            self._pending_items = []
-        if self._pending_occurrences:
-            self.conn.execute(occurrences.insert(), self._pending_occurrences)
-            self._pending_occurrences = []
-
-    def _drop_occurrences(self, calendar_id: int, href: str) -> None:
-        self.conn.execute(occurrences.delete().where(occurrences.c.calendar_id == calendar_id,
-                                                     occurrences.c.href == href))
-
-    def tombstone_item(self, calendar_id: int, href: str, revision: int) -> None:
-        self._drop_occurrences(calendar_id, href)
-        self.conn.execute(update(items).where(items.c.calendar_id == calendar_id,
-                                              items.c.href == href).values(
-            text=None, etag=None, deleted=True, revision=revision, last_modified=time.time()))
-
-    def prune(self, calendar_id: int, before_revision: int) -> int:
-        """Drop tombstones older than a revision; tokens from before it become invalid."""
-        done = self.conn.execute(items.delete().where(
-            items.c.calendar_id == calendar_id, items.c.deleted.is_(True),
-            items.c.revision < before_revision))
-        self.conn.execute(update(calendars).where(calendars.c.id == calendar_id,
-                                                  calendars.c.min_revision < before_revision)
-                          .values(min_revision=before_revision))
-        return done.rowcount
