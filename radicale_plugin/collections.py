@@ -162,16 +162,17 @@ class Calendar(BaseCollection):
 
     def upload(self, href, item):
         replaced = self.bridge.store.item(self.row.id, href)
-        sent = item.serialize()
+        raw = outcome.sent_body()
+        # The client's own bytes: Radicale re-serialises through vobject, which cuts X- values
+        # at the first comma (Apple's X-APPLE-STRUCTURED-LOCATION geo:lat,lon).
+        sent = raw.decode("utf-8", "replace") if raw else item.serialize()
         try:
             self.bridge.writer.put(self.row.id, href, sent)
         except WriteError as exc:
             outcome.fail(exc)
             raise ValueError(exc.message) from None
         record = self.bridge.store.item(self.row.id, href)
-        raw = outcome.sent_body()
-        if raw is None or record.text.replace("\r\n", "\n") != raw.decode(
-                "utf-8", "replace").replace("\r\n", "\n"):
+        if raw is None or record.text.replace("\r\n", "\n") != sent.replace("\r\n", "\n"):
             outcome.stored_differs()
         return self._item(record), (self._item(replaced) if replaced else None)
 

@@ -38,6 +38,7 @@ def ordered(resource: dict) -> dict:
 
 def store(calendar: Calendar, resource: dict, record: EventRecord | None = None) -> EventRecord:
     """Write a resource into the calendar's change log."""
+    resource = _with_hangout_link(resource)
     seq = calendar.bump()
     if record is None:
         record = EventRecord(resource=resource, seq=seq, order=calendar.next_order())
@@ -46,6 +47,19 @@ def store(calendar: Calendar, resource: dict, record: EventRecord | None = None)
         record.resource, record.seq = resource, seq
     record.start_utc, record.end_utc = render.bounds(resource, calendar)
     return record
+
+
+def _with_hangout_link(resource: dict) -> dict:
+    """``hangoutLink`` (read-only) follows a Google Meet conference's video entry point."""
+    data = resource.get("conferenceData")
+    data = data if isinstance(data, dict) else {}
+    video = [e.get("uri") for e in data.get("entryPoints", []) if isinstance(e, dict)
+             and e.get("entryPointType") == "video" and e.get("uri")]
+    meet = ((data.get("conferenceSolution") or {}).get("key") or {}).get("type") == "hangoutsMeet"
+    out = {k: v for k, v in resource.items() if k != "hangoutLink"}
+    if meet and video:
+        out["hangoutLink"] = video[0]
+    return ordered(out)
 
 
 def find(calendar: Calendar, event_id: str) -> tuple[EventRecord | None, dict]:
@@ -188,6 +202,12 @@ def update(call: Call, calendarId: str, eventId: str, *, patch: bool = False) ->
         fields = _clean(call, body, calendar)
         resource = {k: current[k] for k in IMMUTABLE if k in current}
         resource.update({k: current[k] for k in ("htmlLink",) if k in current})
+        # A client that does not declare conference/attachment support has them ignored in
+        # its body, never deleted (Google: "Version 0 ... ignores conference data").
+        if call.integer("conferenceDataVersion", 0, 0, 1) < 1 and "conferenceData" in current:
+            resource["conferenceData"] = current["conferenceData"]
+        if not call.flag("supportsAttachments") and "attachments" in current:
+            resource["attachments"] = current["attachments"]
         resource.update({k: v for k, v in fields.items() if k not in IMMUTABLE})
         resource.setdefault("status", "confirmed")
         resource.setdefault("reminders", {"useDefault": True})

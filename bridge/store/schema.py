@@ -104,7 +104,7 @@ items = Table(
     Index("ix_items_range", "calendar_id", "start", "end"),
 )
 
-# What clients wrote that Google cannot hold (see bridge.translate.from_ical.Shadow), per
+# What clients wrote that Google cannot hold (see bridge.translate.keep.Shadow), per
 # resource: merged back into the rendering so the client gets its own data back.
 shadows = Table(
     "shadows", metadata,

@@ -2,22 +2,31 @@
 
 ``parse`` is the inverse of ``to_ical.render`` for everything Google can hold: parsing our own
 rendering and parsing a client's unchanged copy of it give equal results, so the write path
-can diff the two and send Google only what the client changed. Properties Google has no
-field for (X-MOZ-LASTACK, CATEGORIES, Apple's alarm bookkeeping, alarms beyond Google's
-limits ...) go into the *shadow*, kept locally and merged back when rendering.
+can diff the two and send Google only what the client changed. What Google has no field for
+(X-MOZ-LASTACK, CATEGORIES, Apple's alarm bookkeeping, alarms beyond Google's limits ...) and
+what the rendering would show differently (a COLOR name, ATTENDEE parameters) goes into the
+*shadow* (see ``keep``), kept locally and merged back when rendering. docs/mapping.md lists
+every property.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
 
-from icalendar import Calendar
-from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+import x_wr_timezone
+from icalendar import Calendar, Event
+from icalendar.prop import vRecur
 
+from . import keep
 from .colors import color_id_for_css_name
-from .timezones import UTC, resolve_zone
+from .keep import Shadow
+from .properties import DERIVED as DERIVED_PARAM
+from .properties import SYNTHETIC
+from .timezones import UTC, iana_name, resolve_zone, zone_key
+
+__all__ = ["ICalError", "UnsupportedComponent", "Shadow", "Component", "Parsed", "parse",
+           "instance_stamp"]
 
 MAX_OVERRIDES, MAX_MINUTES = 5, 40320          # Google's reminder limits
 RECURRENCE = ("RRULE", "EXRULE", "RDATE", "EXDATE")
@@ -25,8 +34,7 @@ MAPPED = {"SUMMARY", "DESCRIPTION", "LOCATION", "DTSTART", "DTEND", "DURATION", 
           "TRANSP", "CLASS", "ATTENDEE", "COLOR", *RECURRENCE}
 # Values Google derives itself (or we derive from Google): never written, never shadowed.
 DERIVED = {"UID", "DTSTAMP", "CREATED", "LAST-MODIFIED", "SEQUENCE", "RECURRENCE-ID",
-           "ORGANIZER", "CONFERENCE", "ATTACH"}
-ALARM_MAPPED = {"ACTION", "TRIGGER", "DESCRIPTION", "SUMMARY", "ATTENDEE"}
+           "ORGANIZER"}
 PARTSTAT = {"NEEDS-ACTION": "needsAction", "ACCEPTED": "accepted", "DECLINED": "declined",
             "TENTATIVE": "tentative"}
 VISIBILITY = {"PUBLIC": "public", "PRIVATE": "private", "CONFIDENTIAL": "confidential"}
@@ -41,28 +49,11 @@ class UnsupportedComponent(ICalError):
 
 
 @dataclass
-class Shadow:
-    """What one VEVENT carries that Google cannot hold."""
-    props: list[str] = field(default_factory=list)                 # VEVENT content lines
-    alarm_props: dict[str, list[str]] = field(default_factory=dict)  # TRIGGER → extra lines
-    alarms: list[str] = field(default_factory=list)                # whole VALARM blocks
-
-    def __bool__(self) -> bool:
-        return bool(self.props or self.alarm_props or self.alarms)
-
-    def to_json(self) -> dict:
-        return {"props": self.props, "alarm_props": self.alarm_props, "alarms": self.alarms}
-
-    @classmethod
-    def from_json(cls, data: dict) -> "Shadow":
-        return cls(list(data.get("props", [])), dict(data.get("alarm_props", {})),
-                   list(data.get("alarms", [])))
-
-
-@dataclass
 class Component:
     fields: dict                        # Google Event fields
     shadow: Shadow
+    event_type: str = "default"         # X-GOOGLE-EVENT-TYPE as rendered (never written)
+    synthetic: bool = False             # a master the bridge made up (no Google event)
 
 
 @dataclass
@@ -78,6 +69,42 @@ class Parsed:
         return out
 
 
+class _Reader:
+    """Date-times of one resource: zones resolved against its VTIMEZONEs, floating values
+    in the calendar's zone."""
+
+    def __init__(self, calendar, calendar_zone: str):
+        self.zone = resolve_zone(calendar_zone) or UTC
+        self.zone_name = zone_key(self.zone)
+        self.vtimezones = {str(tz.get("TZID")): tz.to_ical() for tz in calendar.walk("VTIMEZONE")}
+
+    def name(self, prop) -> str | None:
+        return iana_name(prop.params.get("TZID"), prop.dt, self.zone_name, self.vtimezones)
+
+    def zone_of(self, prop) -> dt.tzinfo:
+        """The zone a DATE-TIME's series expands in (the calendar's for dates and floating)."""
+        name = self.name(prop) if isinstance(prop.dt, dt.datetime) else None
+        return resolve_zone(name) or self.zone
+
+    def edt(self, prop, zone: dt.tzinfo | None = None) -> dict:
+        """An EventDateTime: a date, or a dateTime with offset plus the IANA zone to expand
+        in. Floating values are local to ``zone`` (default: the calendar's); values in a zone
+        nothing matches keep their instant and take the calendar's zone."""
+        value = prop.dt
+        if not isinstance(value, dt.datetime):
+            return {"date": value.isoformat()}
+        name = self.name(prop)
+        if value.tzinfo is None:
+            target = resolve_zone(name) or zone or self.zone
+            value, name = value.replace(tzinfo=target), zone_key(target)
+        elif name is None:
+            name = self.zone_name
+        # Through UTC: a wall time the DST gap skips becomes the real one (02:30 → 03:30),
+        # as it reads back from Google - or an unchanged PUT would look like a move.
+        value = value.astimezone(UTC).astimezone(resolve_zone(name))
+        return {"dateTime": value.isoformat(), "timeZone": name}
+
+
 def parse(text: str, calendar_zone: str) -> Parsed:
     try:
         calendar = Calendar.from_ical(text)
@@ -88,28 +115,33 @@ def parse(text: str, calendar_zone: str) -> Parsed:
         raise UnsupportedComponent(
             f"Google calendars hold events only; {', '.join(sorted(names - {'VEVENT'}))} "
             "cannot be stored here.")
+    try:        # exports with X-WR-TIMEZONE mean their UTC and floating times in that zone
+        calendar = x_wr_timezone.to_standard(calendar)
+    except (ValueError, KeyError, TypeError):
+        pass
     events = [c for c in calendar.subcomponents if c.name == "VEVENT"]
     if not events:
         raise ICalError("The resource holds no VEVENT.")
     uids = {str(e.get("UID", "")) for e in events}
     if len(uids) != 1 or not next(iter(uids)):
         raise ICalError("Every VEVENT of a resource must carry the same, non-empty UID.")
-    zone = resolve_zone(calendar_zone) or UTC
+    reader = _Reader(calendar, calendar_zone)
     master, overrides = None, {}
     masters = [e for e in events if "RECURRENCE-ID" not in e]
     if len(masters) > 1:
         raise ICalError("A resource may hold only one VEVENT without RECURRENCE-ID.")
-    master_zone = zone
+    master_zone = reader.zone
     if masters:
-        master = _component(masters[0], zone, is_master=True)
-        master_zone = _zone_of(masters[0]["DTSTART"], zone) if "DTSTART" in masters[0] else zone
+        master = _component(masters[0], reader, is_master=True)
+        master_zone = reader.zone_of(masters[0]["DTSTART"])
     for event in events:
         if "RECURRENCE-ID" in event:
             key = instance_stamp(event["RECURRENCE-ID"], master_zone)
             if key in overrides:
                 raise ICalError(f"Two VEVENTs share RECURRENCE-ID {key}.")
-            component = _component(event, zone, is_master=False)
-            component.fields["originalStartTime"] = _edt(event["RECURRENCE-ID"], master_zone)
+            component = _component(event, reader, is_master=False)
+            component.fields["originalStartTime"] = reader.edt(event["RECURRENCE-ID"],
+                                                               master_zone)
             overrides[key] = component
     return Parsed(uid=next(iter(uids)), master=master, overrides=overrides)
 
@@ -124,48 +156,9 @@ def instance_stamp(prop, zone: dt.tzinfo) -> str:
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _zone_of(prop, fallback: dt.tzinfo) -> dt.tzinfo:
-    value = prop.dt
-    if not isinstance(value, dt.datetime) or value.tzinfo is None:
-        return fallback
-    name = _zone_name(prop)
-    return ZoneInfo(name) if name and name != "UTC" else (UTC if name == "UTC" else fallback)
-
-
-def _zone_name(prop) -> str | None:
-    """The IANA name for a DATE-TIME's zone: its TZID (Windows names mapped), else UTC."""
-    tzid = prop.params.get("TZID")
-    if tzid:
-        tzid = WINDOWS_TO_OLSON.get(tzid, tzid)
-        if resolve_zone(tzid) is not None:
-            return "UTC" if resolve_zone(tzid) is UTC else tzid
-    value = prop.dt
-    if isinstance(value, dt.datetime) and value.utcoffset() == dt.timedelta(0) and not tzid:
-        return "UTC"
-    return None
-
-
-def _edt(prop, zone: dt.tzinfo) -> dict:
-    """An EventDateTime: a date, or a dateTime with offset plus the IANA zone to expand in."""
-    value = prop.dt
-    if not isinstance(value, dt.datetime):
-        return {"date": value.isoformat()}
-    name = _zone_name(prop)
-    if value.tzinfo is None:                 # floating: the calendar's zone
-        value, name = value.replace(tzinfo=zone), _key(zone)
-    elif name is None:                       # an unknown zone: keep the instant
-        name = _key(zone)
-    target = UTC if name == "UTC" else ZoneInfo(name)
-    return {"dateTime": value.astimezone(target).isoformat(), "timeZone": name}
-
-
-def _key(zone: dt.tzinfo) -> str:
-    return "UTC" if zone is UTC else getattr(zone, "key", "UTC")
-
-
-def _end(event, start: dict, zone: dt.tzinfo) -> dict:
+def _end(event, start: dict, reader: _Reader) -> dict:
     if "DTEND" in event:
-        return _edt(event["DTEND"], zone)
+        return reader.edt(event["DTEND"])
     duration = event["DURATION"].dt if "DURATION" in event else None
     if "date" in start:
         days = duration.days if duration else 1
@@ -176,11 +169,11 @@ def _end(event, start: dict, zone: dt.tzinfo) -> dict:
             "timeZone": start["timeZone"]}
 
 
-def _component(event, zone: dt.tzinfo, *, is_master: bool) -> Component:
+def _component(event, reader: _Reader, *, is_master: bool) -> Component:
     if "DTSTART" not in event:
         raise ICalError("A VEVENT needs a DTSTART.")
     shadow = Shadow()
-    start = _edt(event["DTSTART"], zone)
+    start = reader.edt(event["DTSTART"])
     status = str(event.get("STATUS", "CONFIRMED")).upper()
     if status == "CANCELLED" and is_master:
         shadow.props.append("STATUS:CANCELLED")     # Google would delete the whole event
@@ -188,7 +181,7 @@ def _component(event, zone: dt.tzinfo, *, is_master: bool) -> Component:
         "summary": str(event.get("SUMMARY", "")),
         "description": str(event.get("DESCRIPTION", "")),
         "location": str(event.get("LOCATION", "")),
-        "start": start, "end": _end(event, start, zone),
+        "start": start, "end": _end(event, start, reader),
         "status": {"TENTATIVE": "tentative", "CANCELLED": "cancelled"}.get(
             status, "confirmed") if not is_master or status != "CANCELLED" else "confirmed",
         "transparency": "transparent" if str(event.get("TRANSP", "")).upper() == "TRANSPARENT"
@@ -196,29 +189,52 @@ def _component(event, zone: dt.tzinfo, *, is_master: bool) -> Component:
         "visibility": VISIBILITY.get(str(event.get("CLASS", "")).upper(), "default"),
         "attendees": _attendees(event),
         "colorId": _color(event),
-        "reminders": _reminders(event, shadow),
     }
+    fields["reminders"] = _reminders(event, fields["summary"], shadow)
     if is_master:
-        fields["recurrence"] = _recurrence(event)
+        fields["recurrence"] = _recurrence(event, reader)
+    keep.mapped(event, fields, shadow)
     for name, value in event.property_items(recursive=False):
         if name in MAPPED or name in DERIVED or name.startswith("X-GOOGLE-") or name in (
-                "BEGIN", "END"):
-            continue
-        if name == "STATUS":
-            continue
-        shadow.props.append(event.content_line(name, value).strip())
-    return Component(fields, shadow)
+                "BEGIN", "END") or DERIVED_PARAM in getattr(value, "params", {}):
+            continue        # ... and CONFERENCE/ATTACH we rendered from Google's data
+        shadow.props.append(keep.line(name, value))
+    shadow.alarms += [c.to_ical().decode("utf-8") for c in event.subcomponents
+                      if c.name != "VALARM"]
+    return Component(fields, shadow, event_type=str(event.get("X-GOOGLE-EVENT-TYPE", "default")),
+                     synthetic=is_master and str(event.get(SYNTHETIC, "")).upper() == "TRUE")
 
 
-def _recurrence(event) -> list[str]:
+def _recurrence(event, reader: _Reader) -> list[str]:
+    """RRULE/EXRULE/RDATE/EXDATE lines as Google should hold them: RDATE and EXDATE date-times
+    in the series' own zone (a Windows or custom TZID, or a floating value, would mean nothing
+    to Google or expand elsewhere), UNTIL in UTC when the series is timed."""
+    start = event["DTSTART"].dt
+    zone = reader.zone_of(event["DTSTART"]) if isinstance(start, dt.datetime) else None
     lines = []
     for name in RECURRENCE:
         values = event.get(name)
-        if values is None:
-            continue
-        for value in values if isinstance(values, list) else [values]:
-            lines.append(event.content_line(name, value).strip())
+        for value in values if isinstance(values, list) else [] if values is None else [values]:
+            probe = Event()
+            if name in ("RRULE", "EXRULE"):
+                rule = vRecur(dict(value))
+                if zone is not None and rule.get("UNTIL"):
+                    rule["UNTIL"] = [_in_zone(u, zone).astimezone(UTC)
+                                     if isinstance(u, dt.datetime) else u for u in rule["UNTIL"]]
+                probe.add(name, rule)
+            else:
+                items = [d.dt for d in value.dts]
+                if zone is not None:
+                    items = [_in_zone(v, zone) if isinstance(v, dt.datetime) else v
+                             for v in items]
+                probe.add(name, items)
+            lines.append(keep.line(name, probe[name]))
     return lines
+
+
+def _in_zone(value: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    aware = value.replace(tzinfo=zone) if value.tzinfo is None else value
+    return aware.astimezone(UTC).astimezone(zone)            # (DST gaps: see _Reader.edt)
 
 
 def _attendees(event) -> list[dict]:
@@ -227,11 +243,10 @@ def _attendees(event) -> list[dict]:
         return []
     out = {}
     for prop in values if isinstance(values, list) else [values]:
-        address = str(prop)
-        email = address[7:] if address.lower().startswith("mailto:") else address
+        email = keep.attendee_email(prop)
         if not email:
             continue
-        person = {"email": email.strip().lower(),
+        person = {"email": email,
                   "responseStatus": PARTSTAT.get(str(prop.params.get("PARTSTAT", "")).upper(),
                                                  "needsAction")}
         if prop.params.get("CN"):
@@ -240,6 +255,11 @@ def _attendees(event) -> list[dict]:
             person["optional"] = True
         if str(prop.params.get("CUTYPE", "")).upper() == "RESOURCE":
             person["resource"] = True
+        guests = str(prop.params.get("X-NUM-GUESTS", ""))
+        if guests.isdigit() and int(guests) > 0:
+            person["additionalGuests"] = int(guests)
+        if prop.params.get("X-RESPONSE-COMMENT"):
+            person["comment"] = str(prop.params["X-RESPONSE-COMMENT"])
         out[person["email"]] = person
     return [out[k] for k in sorted(out)]
 
@@ -251,27 +271,27 @@ def _color(event) -> str | None:
     return value if value and value.isdigit() else None
 
 
-def _reminders(event, shadow: Shadow) -> dict:
+def _reminders(event, summary: str, shadow: Shadow) -> dict:
+    """Google reminders from the VALARMs: relative to the start, whole minutes, at most four
+    weeks, the first five (document order). The rest are kept whole in the shadow."""
     alarms = [c for c in event.subcomponents if c.name == "VALARM"]
-    if alarms and all(str(a.get("X-GOOGLE-DEFAULT-REMINDER", "")).upper() == "TRUE"
-                      for a in alarms):
-        return {"useDefault": True}
-    overrides = []
+    default = bool(alarms) and all(
+        str(a.get("X-GOOGLE-DEFAULT-REMINDER", "")).upper() == "TRUE" for a in alarms)
+    held: dict[str, list] = {}
     for alarm in alarms:
         minutes = _minutes_before(alarm)
-        if minutes is None or minutes > MAX_MINUTES or len(overrides) == MAX_OVERRIDES:
-            shadow.alarms.append(alarm.to_ical().decode())
-            continue
         method = str(alarm.get("X-GOOGLE-REMINDER-METHOD", "")).lower() or (
             "email" if str(alarm.get("ACTION", "")).upper() == "EMAIL" else "popup")
-        overrides.append({"method": method, "minutes": minutes})
-        extra = [alarm.content_line(n, v).strip()
-                 for n, v in alarm.property_items(recursive=False)
-                 if n not in ALARM_MAPPED and not n.startswith("X-GOOGLE-")
-                 and n not in ("BEGIN", "END")]
-        if extra:
-            shadow.alarm_props[alarm["TRIGGER"].to_ical().decode()] = extra
-    unique = sorted({(o["minutes"], o["method"]) for o in overrides})
+        key = keep.alarm_key(method, minutes) if minutes is not None else None
+        if key is None or minutes > MAX_MINUTES or (
+                key not in held and len(held) == MAX_OVERRIDES and not default):
+            shadow.alarms.append(alarm.to_ical().decode("utf-8"))
+            continue
+        held.setdefault(key, []).append(alarm)
+    keep.alarms(held, summary, default, shadow)
+    if default:
+        return {"useDefault": True}
+    unique = sorted((int(k.split(":")[1]), k.split(":")[0]) for k in held)
     return {"useDefault": False,
             "overrides": [{"method": m, "minutes": n} for n, m in unique]}
 

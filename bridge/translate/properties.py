@@ -16,6 +16,11 @@ STATUS = {"confirmed": "CONFIRMED", "tentative": "TENTATIVE"}
 CLASS = {"public": "PUBLIC", "private": "PRIVATE", "confidential": "CONFIDENTIAL"}
 PARTSTAT = {"needsAction": "NEEDS-ACTION", "accepted": "ACCEPTED", "declined": "DECLINED",
             "tentative": "TENTATIVE"}
+#: Marks CONFERENCE and ATTACH lines rendered from Google's conferenceData and attachments:
+#: the write path leaves those to Google and keeps a client's own ones in the shadow.
+DERIVED = "X-GOOGLE-DERIVED"
+#: Marks the stand-in master of an invitation to single instances (see to_ical.render).
+SYNTHETIC = "X-GOOGLE-SYNTHETIC-MASTER"
 #: entryPointType → RFC 7986 FEATURE ("more" — a page of extra numbers — gets none).
 FEATURE = {"video": "VIDEO", "phone": "PHONE", "sip": "VIDEO"}
 
@@ -106,31 +111,40 @@ def _address(person: dict) -> vCalAddress | None:
     return address
 
 
+def attendee_address(attendee: dict) -> vCalAddress | None:
+    """One Google attendee as an ATTENDEE value (the organizer's own entry gets ROLE=CHAIR, so
+    clients see the organizer's PARTSTAT). Extra guests and the response comment ride in the
+    parameters Google's own CalDAV and Apple use, so a client's write keeps them."""
+    address = _address(attendee)
+    if address is None:
+        return None
+    address.params["PARTSTAT"] = lookup(PARTSTAT, attendee.get("responseStatus"),
+                                        "NEEDS-ACTION")
+    if attendee.get("organizer"):
+        address.params["ROLE"] = "CHAIR"
+    elif attendee.get("optional"):
+        address.params["ROLE"] = "OPT-PARTICIPANT"
+    else:
+        address.params["ROLE"] = "REQ-PARTICIPANT"
+    if address.params["PARTSTAT"] == "NEEDS-ACTION":
+        address.params["RSVP"] = "TRUE"
+    if attendee.get("resource"):
+        address.params["CUTYPE"] = "RESOURCE"
+    guests = attendee.get("additionalGuests")
+    if isinstance(guests, int) and not isinstance(guests, bool) and guests > 0:
+        address.params["X-NUM-GUESTS"] = str(guests)
+    if clean_param(attendee.get("comment")):
+        address.params["X-RESPONSE-COMMENT"] = clean_param(attendee["comment"])
+    return address
+
+
 def add_people(vevent: Event, ev: dict) -> None:
-    """ORGANIZER and one ATTENDEE per Google attendee (the organizer's own entry included,
-    with ROLE=CHAIR, so clients see the organizer's PARTSTAT)."""
+    """ORGANIZER and one ATTENDEE per Google attendee."""
     organizer = _address(ev.get("organizer") or {})
     if organizer is not None:
         vevent.add("ORGANIZER", organizer)
-    attendees = [a for a in ev.get("attendees") or [] if isinstance(a, dict)]
-    rendered = []
-    for attendee in attendees:
-        address = _address(attendee)
-        if address is None:
-            continue
-        address.params["PARTSTAT"] = lookup(PARTSTAT, attendee.get("responseStatus"),
-                                            "NEEDS-ACTION")
-        if attendee.get("organizer"):
-            address.params["ROLE"] = "CHAIR"
-        elif attendee.get("optional"):
-            address.params["ROLE"] = "OPT-PARTICIPANT"
-        else:
-            address.params["ROLE"] = "REQ-PARTICIPANT"
-        if address.params["PARTSTAT"] == "NEEDS-ACTION":
-            address.params["RSVP"] = "TRUE"
-        if attendee.get("resource"):
-            address.params["CUTYPE"] = "RESOURCE"
-        rendered.append(address)
+    rendered = [a for a in map(attendee_address, [a for a in ev.get("attendees") or []
+                                                  if isinstance(a, dict)]) if a is not None]
     seen = set()
     for address in sorted(rendered, key=lambda a: (str(a).lower(), a.to_ical())):
         if str(address).lower() not in seen:
@@ -152,7 +166,7 @@ def add_conference(vevent: Event, ev: dict) -> None:
         if not uri or uri in seen:
             continue
         seen.add(uri)
-        params = {"VALUE": "URI"}
+        params = {"VALUE": "URI", DERIVED: "TRUE"}
         if lookup(FEATURE, kind):
             params["FEATURE"] = lookup(FEATURE, kind)
         label = label or (clean_param(solution.get("name")) if kind == "video" else "")
@@ -172,7 +186,7 @@ def add_attachments(vevent: Event, ev: dict) -> None:
         url = clean_param(attachment.get("fileUrl"))
         if not url:
             continue
-        params = {}
+        params = {DERIVED: "TRUE"}
         if clean_param(attachment.get("mimeType")):
             params["FMTTYPE"] = clean_param(attachment["mimeType"])
         if clean_param(attachment.get("title")):

@@ -1,4 +1,4 @@
-"""Merging locally kept properties (the *shadow*, see from_ical) back into a rendering."""
+"""Merging locally kept properties (the *shadow*, see ``keep``) back into a rendering."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from icalendar import Calendar, Component
 
+from . import keep
 from .from_ical import instance_stamp
 from .timezones import UTC, resolve_zone
 from .to_ical import Rendered
@@ -35,6 +36,8 @@ def apply(rendered: Rendered, shadows: dict[str, dict] | None, calendar_zone: st
 
 
 def _merge(event: Component, shadow: dict) -> None:
+    for entry in shadow.get("replace", []):
+        _replace(event, entry["if"], entry["line"])
     for name, value in _properties(shadow.get("props", [])):
         event.add(name, value, encode=False)
     by_trigger = shadow.get("alarm_props", {})
@@ -42,8 +45,42 @@ def _merge(event: Component, shadow: dict) -> None:
         extra = by_trigger.get(alarm["TRIGGER"].to_ical().decode()) if "TRIGGER" in alarm else None
         for name, value in _properties(extra or []):
             alarm.add(name, value, encode=False)
+    _alarm_blocks(event, shadow.get("alarm_blocks", {}))
     for block in shadow.get("alarms", []):
         event.add_component(Component.from_ical(block))
+
+
+def _replace(event: Component, rendered_line: str, sent_line: str) -> None:
+    """Show the client's property instead of the rendered one while they stand for the same
+    Google value (the rendering still equals what it was when the client wrote)."""
+    [(name, sent)] = _properties([sent_line])
+    [(_, want)] = _properties([rendered_line])
+    values = event.get(name)
+    if values is None:
+        return
+    many = isinstance(values, list)
+    for index, value in enumerate(values if many else [values]):
+        if keep.line(name, value) == keep.line(name, want):
+            if many:
+                values[index] = sent
+            else:
+                event[name] = sent
+            return
+
+
+def _alarm_blocks(event: Component, blocks: dict[str, list[str]]) -> None:
+    """The client's own VALARMs in place of the rendered one for the same Google reminder."""
+    if not blocks:
+        return
+    out, used = [], set()
+    for component in event.subcomponents:
+        key = keep.rendered_key(component) if component.name == "VALARM" else None
+        if key in blocks and key not in used:
+            used.add(key)
+            out += [Component.from_ical(block) for block in blocks[key]]
+        else:
+            out.append(component)
+    event.subcomponents[:] = out
 
 
 def _properties(lines: list[str]):

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import copy
 import functools
-from datetime import date, datetime, time, timezone, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from dateutil.parser import isoparse
 from icalendar import Timezone
+from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 UTC = timezone.utc
 
@@ -23,6 +24,14 @@ UTC = timezone.utc
 UTC_ALIASES = frozenset({
     "utc", "etc/utc", "uct", "etc/uct", "universal", "etc/universal", "zulu", "etc/zulu", "z",
 })
+
+#: Tie-breakers when a client's own VTIMEZONE matches several IANA zones (America/Havana and
+#: America/New_York share 2026's rules): the widely used zone of each rule set first.
+WELL_KNOWN = ("America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
+              "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu", "America/Halifax",
+              "America/Sao_Paulo", "Europe/London", "Europe/Berlin", "Europe/Helsinki",
+              "Europe/Moscow", "Asia/Kolkata", "Asia/Shanghai", "Asia/Tokyo", "Australia/Sydney",
+              "Pacific/Auckland")
 
 #: VTIMEZONE year range limits (zoneinfo/datetime overflow guards).
 MIN_YEAR = 1
@@ -155,6 +164,48 @@ def instant(value: date | datetime, all_day_zone: tzinfo) -> int:
     elif value.tzinfo is None:
         value = value.replace(tzinfo=all_day_zone)
     return int(value.timestamp())
+
+
+def iana_name(tzid: str | None, value: datetime, preferred: str | None,
+              vtimezones: dict[str, bytes] | None = None) -> str | None:
+    """The IANA zone a client's DATE-TIME means: its TZID if that is an IANA name or a
+    Windows one ("W. Europe Standard Time"); the zone icalendar recognised it as (vendor
+    prefixes such as "/freeassociation.sourceforge.net/Europe/Berlin"); else a zone whose
+    offsets equal those of the client's own VTIMEZONE ("Customized Time Zone"), the calendar's
+    zone first. "UTC" for UTC; None for floating values and zones nothing matches."""
+    if tzid:
+        zone = resolve_zone(WINDOWS_TO_OLSON.get(tzid, tzid))
+        if zone is not None:
+            return zone_key(zone)
+    if value.tzinfo is None:
+        return None
+    key = getattr(value.tzinfo, "key", None)
+    if key and resolve_zone(key) is not None:
+        return zone_key(resolve_zone(key))
+    if not tzid:
+        return "UTC" if value.utcoffset() == timedelta(0) else None
+    definition = (vtimezones or {}).get(tzid)
+    return matching_zone(definition, value.year, preferred) if definition else None
+
+
+@functools.lru_cache(maxsize=64)
+def matching_zone(vtimezone_ical: bytes, year: int, preferred: str | None) -> str | None:
+    """An IANA zone with the same UTC offset as a VTIMEZONE on every day of ``year``."""
+    try:
+        custom = Timezone.from_ical(vtimezone_ical).to_tz(lookup_tzid=False)
+        year = min(max(year, MIN_YEAR + 1), MAX_YEAR - 1)
+        days = [datetime(year, 1, 1, 12, tzinfo=UTC) + timedelta(days=n) for n in range(365)]
+        offsets = [day.astimezone(custom).utcoffset() for day in days]
+    except Exception:       # a client's malformed VTIMEZONE: keep the instant (callers)
+        return None
+    candidates = ([preferred] if preferred else []) + list(WELL_KNOWN)
+    candidates += list(dict.fromkeys(WINDOWS_TO_OLSON.values())) + sorted(available_timezones())
+    for name in candidates:
+        zone = resolve_zone(name)
+        if zone is not None and all(d.astimezone(zone).utcoffset() == o
+                                    for d, o in zip(days, offsets)):
+            return zone_key(zone)
+    return None
 
 
 @functools.lru_cache(maxsize=256)

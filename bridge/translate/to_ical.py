@@ -155,6 +155,9 @@ def render(events: list[dict], ctx: CalendarContext) -> Rendered | None:
         spans.append((first, END_OF_TIME if last is None else last))
         vevents.append(vevent)
 
+    if master is None and modified:
+        modified = _synthetic_master(modified, uid, ctx, stamp, vevents, moments)
+
     for ev, rid in modified:
         start, end = _times(ev, ctx)
         if start is None:
@@ -185,6 +188,31 @@ def render(events: list[dict], ctx: CalendarContext) -> Rendered | None:
                     start=start_ts, end=end_ts,
                     recurring=bool(master and recurrence.is_recurring)
                     or any("RECURRENCE-ID" in vevent for vevent in vevents))
+
+
+def _synthetic_master(modified: list, uid: str, ctx: CalendarContext, stamp, vevents: list,
+                      moments: list) -> list:
+    """An invitation to single instances of someone else's series: Google has no master here.
+    RFC 5545 allows overrides alone, but Radicale refuses to store two or more of them, so a
+    stand-in master marked ``X-GOOGLE-SYNTHETIC-MASTER`` carries the first instance's data at
+    its original start, with RDATEs for the others; every occurrence of it is overridden, so
+    clients show exactly the instances. The write path never sends it to Google. Returns the
+    overrides with their RECURRENCE-IDs in the stand-in's zone."""
+    base_ev, base_rid = modified[0]
+    if not is_all_day(base_rid):
+        modified = [(ev, to_zone(rid, base_rid.tzinfo) if not is_all_day(rid) else rid)
+                    for ev, rid in modified]
+    start, end = _times(base_ev, ctx)
+    if start is None:
+        return modified
+    vevent = _vevent(base_ev, uid, ctx, base_rid, base_rid + (end - start), stamp)
+    others = [rid for _, rid in modified[1:] if is_all_day(rid) == is_all_day(base_rid)]
+    if others:
+        vevent.add("RDATE", others)
+    vevent.add(props.SYNTHETIC, "TRUE")
+    moments += [base_rid, *others]
+    vevents.append(vevent)
+    return modified
 
 
 def _timezones(vevents: list[Event], moments: list, end_ts: int, open_ended: bool) -> list:

@@ -14,9 +14,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ..translate.from_ical import Component, Parsed
+from .errors import WriteError
 
 # Reminders are per user and never mailed to anyone; a change of nothing else stays quiet.
 QUIET_FIELDS = {"reminders"}
+# Google's special event types: shown, alarms adjustable, otherwise changed in Google Calendar
+# (their own properties - auto-decline, working location - have no iCalendar form).
+READ_ONLY_TYPES = {"outOfOffice", "focusTime", "workingLocation", "birthday", "fromGmail"}
 
 
 @dataclass
@@ -35,6 +39,26 @@ class PlanError(ValueError):
 def plan_put(old: Parsed | None, new: Parsed) -> list[Op]:
     if old is None:
         return _plan_create(new)
+    # An invitation stays one whether or not the client kept the stand-in's marker.
+    invitation = bool(old.master and old.master.synthetic)
+    ops = _plan_update(_real(old, invitation), _real(new, invitation))
+    kinds = {c.event_type for c in (old.master, *old.overrides.values()) if c} & READ_ONLY_TYPES
+    if kinds and not all(op.quiet for op in ops):
+        raise WriteError(403, f"Google {kinds.pop()} events are read-only here (only alarms "
+                              "can be changed); edit them in Google Calendar.")
+    return ops
+
+
+def _real(parsed: Parsed, invitation: bool) -> Parsed:
+    """``parsed`` without a stand-in master (to_ical's invitations to single instances): it
+    has no Google event, and as every occurrence of it is overridden, a change to it changes
+    no occurrence (RFC 5545) - so none is sent."""
+    if parsed.master is None or not (invitation or parsed.master.synthetic):
+        return parsed
+    return Parsed(parsed.uid, None, parsed.overrides)
+
+
+def _plan_update(old: Parsed, new: Parsed) -> list[Op]:
     ops = []
     if new.master and old.master:
         changed = diff(old.master.fields, new.master.fields)
@@ -73,7 +97,7 @@ def plan_put(old: Parsed | None, new: Parsed) -> list[Op]:
 
 
 def _plan_create(new: Parsed) -> list[Op]:
-    if new.master is None:
+    if new.master is None or new.master.synthetic:
         raise PlanError("A new resource needs a VEVENT without RECURRENCE-ID; occurrences "
                         "alone cannot be created on Google.")
     body = {k: v for k, v in new.master.fields.items() if v is not None}

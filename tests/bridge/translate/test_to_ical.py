@@ -345,15 +345,25 @@ def test_instance_only_invitation():
                "originalStartTime": {"dateTime": "2026-06-15T07:00:00Z"}}
     rendered = render([moved, removed, other], CTX)
     cal = parse(rendered)
-    vevents = cal.walk("VEVENT")
-    assert len(vevents) == 2
-    assert all("RECURRENCE-ID" in v and "RRULE" not in v and "EXDATE" not in v for v in vevents)
-    assert [v["RECURRENCE-ID"].dt for v in vevents] == [
-        datetime(2026, 6, 1, 7, tzinfo=UTC), datetime(2026, 6, 8, 9, tzinfo=BERLIN)]
-    assert vevents[1]["RECURRENCE-ID"].params["TZID"] == "Europe/Berlin"
+    # No master on Google: a stand-in (RFC 5545 allows overrides alone, Radicale does not
+    # store two of them) at the first original start, with RDATEs for the others, all of
+    # whose occurrences are overridden; the write path never sends it to Google.
+    stand_in, *overrides = cal.walk("VEVENT")
+    assert str(stand_in["X-GOOGLE-SYNTHETIC-MASTER"]) == "TRUE" and "RRULE" not in stand_in
+    assert stand_in["DTSTART"].dt == datetime(2026, 6, 1, 7, tzinfo=UTC)
+    assert [d.dt for d in stand_in["RDATE"].dts] == [datetime(2026, 6, 8, 7, tzinfo=UTC)]
+    assert all("RECURRENCE-ID" in v and "EXDATE" not in v for v in overrides)
+    assert [v["RECURRENCE-ID"].dt for v in overrides] == [
+        datetime(2026, 6, 1, 7, tzinfo=UTC), datetime(2026, 6, 8, 7, tzinfo=UTC)]
+    assert [v["DTSTART"].dt for v in overrides] == [
+        datetime(2026, 6, 1, 7, tzinfo=UTC), datetime(2026, 6, 8, 11, tzinfo=BERLIN)]
     assert (rendered.start, rendered.end) == (ts(2026, 6, 1, 7), ts(2026, 6, 8, 10))
     assert rendered.recurring is True
     radicale_accepts(rendered)
+    # Radicale's own time-range walk (calendar-query) needs a master once there are two.
+    walked = radicale_item.find_time_range(radicale_item.read_components(rendered.text)[0],
+                                           "VEVENT")
+    assert walked == (ts(2026, 6, 1, 7), ts(2026, 6, 8, 10))
 
 
 def test_nothing_left_to_show_is_none():
@@ -532,18 +542,20 @@ def test_conference_and_attachments():
                              hangoutLink="https://meet.google.com/abc-defg-hij")], CTX)
     vevent = only(parse(rendered), "VEVENT")
     confs = [(str(c), dict(c.params)) for c in vevent["CONFERENCE"]]
+    # X-GOOGLE-DERIVED: Google's, so the write path never keeps a copy in the shadow.
+    derived = {"VALUE": "URI", "X-GOOGLE-DERIVED": "TRUE"}
     assert confs == [
         ("https://meet.google.com/abc-defg-hij",
-         {"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": "meet.google.com/abc-defg-hij"}),
-        ("tel:+1-234-567-8900", {"VALUE": "URI", "FEATURE": "PHONE", "LABEL": "+1 234-567-8900"}),
-        ("https://tel.meet/abc-defg-hij?pin=123", {"VALUE": "URI"}),
+         {**derived, "FEATURE": "VIDEO", "LABEL": "meet.google.com/abc-defg-hij"}),
+        ("tel:+1-234-567-8900", {**derived, "FEATURE": "PHONE", "LABEL": "+1 234-567-8900"}),
+        ("https://tel.meet/abc-defg-hij?pin=123", derived),
     ]
     assert [c.uri for c in vevent.conferences][0] == "https://meet.google.com/abc-defg-hij"
     assert str(vevent["X-GOOGLE-CONFERENCE"]) == "https://meet.google.com/abc-defg-hij"
     attach = vevent["ATTACH"]
     assert str(attach) == "https://drive.google.com/open?id=1;2,3"
     assert dict(attach.params) == {"FMTTYPE": "application/vnd.google-apps.document",
-                                   "FILENAME": "Agenda: Q1, v2"}
+                                   "FILENAME": "Agenda: Q1, v2", "X-GOOGLE-DERIVED": "TRUE"}
     radicale_accepts(rendered)
 
     # hangoutLink alone still yields a video conference
