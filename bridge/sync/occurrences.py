@@ -43,11 +43,10 @@ def index(events: list[dict], ctx: CalendarContext) -> Occurrences | None:
                    and e.get("status") != "cancelled" and e.get("recurrence")), None)
     if master is None:
         return None
-    start = event_time(master.get("start"), ctx.time_zone)
-    end = event_time(master.get("end"), (master.get("start") or {}).get("timeZone"),
-                     ctx.time_zone)
-    if start is None or end is None or is_all_day(start) != is_all_day(end):
+    times = _times(master, ctx)
+    if times is None:
         return None
+    start, end = times
     zone = UTC if is_all_day(start) else effective_zone(ctx.time_zone)
     recurrence = parse_recurrence(master["recurrence"])
     if not recurrence.is_recurring:
@@ -77,15 +76,23 @@ def index(events: list[dict], ctx: CalendarContext) -> Occurrences | None:
     return Occurrences(int(lo.timestamp()), int(hi.timestamp()), tuple(sorted(set(spans))))
 
 
-def bounds(event: dict, ctx: CalendarContext) -> tuple[int, int] | None:
-    """An event's own (start, end) by Radicale's rules (all-day from midnight UTC)."""
+def _times(event: dict, ctx: CalendarContext):
+    """(start, end) as dates or aware datetimes; None if missing or of mixed kinds."""
     start = event_time(event.get("start"), ctx.time_zone)
     end = event_time(event.get("end"), (event.get("start") or {}).get("timeZone"),
                      ctx.time_zone)
     if start is None or end is None or is_all_day(start) != is_all_day(end):
         return None
-    zone = UTC if is_all_day(start) else effective_zone(ctx.time_zone)
-    return instant(start, zone), instant(end, zone)
+    return start, end
+
+
+def bounds(event: dict, ctx: CalendarContext) -> tuple[int, int] | None:
+    """An event's own (start, end) by Radicale's rules (all-day from midnight UTC)."""
+    times = _times(event, ctx)
+    if times is None:
+        return None
+    zone = UTC if is_all_day(times[0]) else effective_zone(ctx.time_zone)
+    return instant(times[0], zone), instant(times[1], zone)
 
 
 def single_bounds(events: list[dict], ctx: CalendarContext) -> tuple[int, int] | None:

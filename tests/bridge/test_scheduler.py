@@ -10,19 +10,12 @@ from collections import Counter
 
 import pytest
 
+from tests.waiting import wait_for
+
 from bridge.core import Bridge
 from bridge.push import Backoff, ChannelManager
 from bridge.scheduler import Intervals, Scheduler
 from bridge.settings import Settings
-
-
-def wait_for(predicate, timeout: float = 10, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := predicate():
-            return result
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture

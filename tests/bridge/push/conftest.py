@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from tests.waiting import wait_for
 
 from bridge.core import Bridge
 from bridge.settings import Settings
@@ -52,15 +53,6 @@ def webhook(bridge):
     yield f"http://127.0.0.1:{server.server_port}/hook"
     server.shutdown()
     server.server_close()
-
-
-def wait_for(predicate, timeout: float = 10, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := predicate():
-            return result
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(name="wait_for")
