@@ -133,9 +133,8 @@ class Calendar(BaseCollection):
             return
         # The store keeps bounds and occurrences by Radicale's own rules (all-day values
         # from midnight UTC), so its answer needs no re-check, except where it says so.
-        for record in store.items_in_range(self.row.id, start, end):
-            if not record.recurring:
-                yield self._item(record), simple and record.start < record.end
+        for record in store.single_items_in_range(self.row.id, start, end):
+            yield self._item(record), simple and record.start < record.end
         # Series: the occurrence index answers (open-ended spans would match every series).
         recurring = store.recurring_in_range(self.row.id, start, end)
         for record in store.items(self.row.id, list(recurring)):

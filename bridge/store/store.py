@@ -96,11 +96,13 @@ class Store:
         return self._rows(select(items).where(items.c.calendar_id == calendar_id,
                                               items.c.deleted.is_(False)))
 
-    def items_in_range(self, calendar_id: int, start: int, end: int) -> list[Row]:
-        """Items whose stored bounds overlap [start, end) as Radicale's time-range test does
-        (an event without duration matches from its start)."""
+    def single_items_in_range(self, calendar_id: int, start: int, end: int) -> list[Row]:
+        """Non-recurring items whose bounds overlap [start, end) as Radicale's time-range test
+        does (an event without duration matches from its start). Series are the occurrence
+        index's business: their open-ended bounds would match every range."""
         return self._rows(select(items).where(
             items.c.calendar_id == calendar_id, items.c.deleted.is_(False),
+            items.c.recurring.is_(False),
             items.c.start < end, or_(items.c.end > start,
                                      and_(items.c.end == items.c.start, items.c.start >= start))))
 
