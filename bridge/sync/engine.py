@@ -39,7 +39,9 @@ class SyncEngine:
         self.store = store
         self.client_for = client_for
         self.freshness = freshness
-        self._locks: dict[tuple[str, int], threading.Lock] = {}
+        # One sync at a time per calendar (and per calendar list): two overlapping syncs from
+        # the same token could commit an older listing after a newer one.
+        self._locks: dict[tuple[str, int], threading.RLock] = {}
         self._locks_guard = threading.Lock()
         self._failed_at: dict[tuple[str, int], float] = {}
         # Hooks for push and metrics: ``push_healthy(calendar_id)`` says a live push channel
@@ -49,9 +51,9 @@ class SyncEngine:
         self.list_push_healthy: Callable[[int], bool] = lambda account_id: False
         self.observers: list[Callable[[str, int, float, Exception | None], None]] = []
 
-    def _lock(self, kind: str, key: int) -> threading.Lock:
+    def _lock(self, kind: str, key: int) -> threading.RLock:
         with self._locks_guard:
-            return self._locks.setdefault((kind, key), threading.Lock())
+            return self._locks.setdefault((kind, key), threading.RLock())
 
     # --- calendar list --------------------------------------------------------------------------
 
@@ -102,7 +104,8 @@ class SyncEngine:
     def _observed(self, kind: str, key: int, run: Callable):
         started, error = time.monotonic(), None
         try:
-            return run()
+            with self._lock(kind, key):
+                return run()
         except Exception as exc:
             error = exc
             raise
