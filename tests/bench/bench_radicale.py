@@ -47,6 +47,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from radicale_plugin.configfile import bridge_config
+from tests.support import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -198,22 +199,8 @@ def _rss(pid: int) -> dict[str, float]:
     return out
 
 
-def _free_port() -> int:
-    import socket
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-def _stop(proc: subprocess.Popen | None) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=15)
 
 
 class BridgeProcess:
@@ -255,7 +242,7 @@ class BridgeProcess:
         return self.proc.pid
 
     def stop(self) -> None:
-        _stop(self.proc)
+        stop_process(self.proc)
         self._selector.close()
         self.proc.stdout.close()
         self._log_handle.close()
@@ -369,7 +356,7 @@ class Bench:
                 (collection / href.rsplit("/", 1)[-1]).write_text(text, newline="")
                 items += 1
         fetch = time.perf_counter() - started
-        port = _free_port()
+        port = free_port()
         config = self.work / "stock.conf"
         config.write_text(STOCK_CONFIG.format(port=port, htpasswd=self.work / "users",
                                               folder=folder))
@@ -521,7 +508,7 @@ class Bench:
         if "push_url" not in PLUGIN_SCHEMA["storage"]:
             self.result["change_push"] = {"skipped": "this build has no push_url option"}
             return
-        port = _free_port()
+        port = free_port()
         pushed = self.write_bridge_config("push.conf", data,
                                           push_url=f"http://127.0.0.1:{port}")
         bridge = BridgeProcess(pushed, self.work / "push-bridge.log", port=port)
@@ -583,7 +570,7 @@ class Bench:
             stock = self.load_stock(bridge.server, path)
             self.log(f"stock Radicale loaded: {self.result['stock']}")
             self.side_by_side(bridge.server, stock, path)
-            _stop(self.stock_proc)
+            stop_process(self.stock_proc)
             self.stock_log.close()
             if not args.skip_window:
                 self.log("change -> visible with the default freshness window")
@@ -628,7 +615,7 @@ class Bench:
                     if proc.proc.poll() is None:
                         proc.stop()
                 else:
-                    _stop(proc)
+                    stop_process(proc)
             if hasattr(self, "emulator"):
                 self.emulator.stop()
             if args.keep:

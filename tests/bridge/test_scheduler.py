@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from tests.waiting import wait_for
+from tests.support import wait_for
 
 from bridge.core import Bridge
 from bridge.push import Backoff, ChannelManager

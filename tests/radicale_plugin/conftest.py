@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
-import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +16,7 @@ from radicale_plugin.configfile import bridge_config
 from radicale_plugin.options import PLUGIN_SCHEMA, settings_from
 from radicale_plugin.registry import lookup, register
 from radicale_plugin.server import load_configuration, make_server
+from tests.support import free_port, wait_for
 
 DAV = "{DAV:}"
 @dataclass
@@ -99,15 +98,6 @@ class BridgeServer:
         return tree.find(f"{DAV}sync-token").text, changes
 
 
-def wait_for(predicate, timeout: float = 10, what: str | None = "condition"):
-    """Poll until ``predicate()`` is truthy and answer it; on timeout fail (None: answer
-    None)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := predicate():
-            return result
-        time.sleep(0.02)
-    assert what is None, f"timed out waiting for {what}"
 
 
 @pytest.fixture(name="wait_for")
@@ -115,10 +105,6 @@ def wait_for_fixture():
     return wait_for
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import datetime as dt
 import json
 import queue
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -20,16 +19,13 @@ import httplib2
 import pytest
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
+from tests.support import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = "demo@example.com"
 CLI = "radicale_plugin.cli"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start(*args: str, timeout: float = 30) -> tuple[subprocess.Popen, str]:
@@ -46,17 +42,10 @@ def start(*args: str, timeout: float = 30) -> tuple[subprocess.Popen, str]:
     try:
         return proc, lines.get(timeout=timeout)
     except queue.Empty:
-        stop(proc)
+        stop_process(proc)
         raise AssertionError(f"no ready line within {timeout} s") from None
 
 
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 def api_url(ready_line: str) -> str:
@@ -90,7 +79,7 @@ def demo():
                     client_options={"api_endpoint": api})
         yield proc, api, svc
     finally:
-        stop(proc)
+        stop_process(proc)
     assert proc.returncode is not None
 
 
@@ -185,4 +174,4 @@ def test_port_zero_prints_a_usable_url():
                                     timeout=30) as response:
             assert json.load(response)["status"] == "ok"
     finally:
-        stop(proc)
+        stop_process(proc)

@@ -17,6 +17,7 @@ import requests
 
 from radicale_plugin.cli import main
 from radicale_plugin.configfile import bridge_config
+from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,7 +57,7 @@ def test_link_refuses_bad_credentials_clearly(config, tmp_path, capsys):
 
 def test_stock_radicale_serves_the_read_path(config, alice, control):
     assert main(["link", "--config", str(config), "alice", _write(config, alice)]) == 0
-    port = _free_port()
+    port = free_port()
     text = config.read_text().replace("hosts = 127.0.0.1:5232", f"hosts = 127.0.0.1:{port}")
     config.write_text(text)
     proc = subprocess.Popen([sys.executable, "-m", "radicale", "--config", str(config)],
@@ -72,7 +73,7 @@ def test_stock_radicale_serves_the_read_path(config, alice, control):
 
 
 def test_demo_serves_the_demo_calendars():
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "radicale_plugin.cli", "demo", "--port",
                              str(port), "--password", "pw"], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
@@ -99,11 +100,6 @@ def _write(config: Path, info: dict) -> str:
     return str(path)
 
 
-def _free_port() -> int:
-    import socket
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait(call, timeout: float = 30.0):

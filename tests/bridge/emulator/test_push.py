@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from googleapiclient.errors import HttpError
+from tests.support import wait_for
 
 HEADERS = ("x-goog-channel-id", "x-goog-channel-token", "x-goog-channel-expiration",
            "x-goog-resource-id", "x-goog-resource-uri", "x-goog-resource-state",
@@ -60,14 +61,6 @@ class Receiver:
                         timeout, f"{count} {state!r} message(s) on {channel_id}")
 
 
-def wait_for(predicate, timeout: float = 10, what: str | None = "condition"):
-    """Poll until `predicate()` is truthy and answer it; on timeout fail (None: answer None)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := predicate():
-            return result
-        time.sleep(0.02)
-    assert what is None, f"timed out waiting for {what}"
 
 
 def quiet(receiver: "Receiver", channel_id: str, seen: int = 0, seconds: float = 0.3) -> bool:

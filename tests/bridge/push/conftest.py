@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.waiting import wait_for
+from tests.support import wait_for
 
 from bridge.core import Bridge
 from bridge.settings import Settings
