@@ -14,7 +14,7 @@ import urllib.request
 
 
 def _emulator(args: argparse.Namespace) -> int:
-    from bridge.emulator import EmulatorServer
+    from emulator import EmulatorServer
 
     server = EmulatorServer(args.host, args.port, seed_name=args.seed)
     emulator = server.emulator
@@ -122,7 +122,7 @@ def _progress(name: str, done: int, total: int) -> None:
 
 def _demo(args: argparse.Namespace) -> int:
     """The emulator with demo data plus the bridge on HOST:PORT, nothing to configure."""
-    from bridge.emulator import EmulatorServer
+    from emulator import EmulatorServer
 
     from .configfile import bridge_config
     from .server import load_configuration, make_server

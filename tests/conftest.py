@@ -14,7 +14,7 @@ import pytest
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
 
-from bridge.emulator import EmulatorServer
+from emulator import EmulatorServer
 
 _accounts = itertools.count(1)
 # Request lines of the emulator's HTTP server would drown every failure report.

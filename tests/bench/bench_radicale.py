@@ -269,7 +269,7 @@ class Bench:
     # --- setup ---------------------------------------------------------------------------------
 
     def start_emulator(self) -> None:
-        from bridge.emulator import EmulatorServer
+        from emulator import EmulatorServer
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self.emulator = EmulatorServer(port=0).start()

@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from werkzeug.test import Client
 
-    from bridge.emulator import EmulatorServer
+    from emulator import EmulatorServer
     from radicale_plugin.options import PLUGIN_SCHEMA, settings_from
     from radicale_plugin.registry import register
     from radicale_plugin.server import load_configuration, make_app

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridge.emulator.recurrence import (
+from emulator.recurrence import (
     RecurrenceError, instance_id, is_occurrence, occurrences, parse_instance_id, validate,
 )
 
