@@ -7,16 +7,14 @@ import json
 import re
 import secrets
 import time
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Row
 
+from ..model import Occurrences, Rendered
 from .schema import accounts, calendars, google_events, items, occurrences, shadows, users
 
-if TYPE_CHECKING:
-    from ..sync.occurrences import Occurrences
-    from ..translate import Rendered
 
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
 
@@ -177,8 +175,8 @@ class Tx:
                                                      items.c.uid == uid)
                                  .order_by(items.c.deleted)).first()
 
-    def put_item(self, calendar_id: int, href: str, rendered: "Rendered", revision: int,
-                 index: "Occurrences | None" = None, *, new: bool = False,
+    def put_item(self, calendar_id: int, href: str, rendered: Rendered, revision: int,
+                 index: Occurrences | None = None, *, new: bool = False,
                  bounds: tuple[int, int] | None = None) -> None:
         """Store a resource (``new``: known not to exist, so insert without looking;
         ``bounds``: its exact (start, end) by Radicale's rules, if known)."""

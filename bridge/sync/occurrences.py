@@ -13,21 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass
 
+from ..model import Occurrences
 from ..translate import CalendarContext
 from ..translate.recurrence import occurrence_starts, parse_recurrence
 from ..translate.timezones import UTC, effective_zone, event_time, instant, is_all_day
 
 PAST, FUTURE = dt.timedelta(days=366), dt.timedelta(days=2 * 366)
 MAX_PER_SERIES = 5000
-
-
-@dataclass(frozen=True)
-class Occurrences:
-    indexed_from: int          # POSIX seconds: the horizon this index covers
-    indexed_until: int
-    spans: tuple[tuple[int, int], ...]
 
 
 def horizon(now: float | None = None) -> tuple[dt.datetime, dt.datetime]:

@@ -12,14 +12,13 @@ from datetime import date, datetime
 
 from icalendar import Calendar, Event
 
+from ..model import END_OF_TIME, Rendered
+
 from . import properties as props
 from .recurrence import Recurrence, parse_recurrence, series_span
 from .timezones import (UTC, effective_zone, event_time, instant, is_all_day, to_date, to_zone,
                         utc_timestamp, vtimezone)
 
-# "Forever": 10000-01-01T00:00:00Z, the value Radicale uses for open-ended items
-# (radicale.item.filter.TIMESTAMP_MAX; bridge/ must not import Radicale, a test checks it).
-END_OF_TIME = 253402300800
 
 PRODID = "-//gcaldav//Google Calendar bridge//EN"
 #: VTIMEZONEs of open-ended series cover at least up to 1 January of this year.
@@ -30,16 +29,6 @@ OPEN_ENDED_TZ_HORIZON = 2038
 class CalendarContext:
     time_zone: str                     # the Google calendar's zone (IANA)
     default_reminders: tuple = ()      # calendar defaultReminders: ({"method": "popup", "minutes": 10}, ...)
-
-
-@dataclass(frozen=True)
-class Rendered:
-    uid: str
-    text: str                          # the VCALENDAR, CRLF line endings
-    etag: str                          # '"' + sha256(text).hexdigest() + '"'
-    start: int                         # POSIX seconds: earliest start of any occurrence
-    end: int                           # POSIX seconds: latest end; open-ended → END_OF_TIME
-    recurring: bool
 
 
 def _text(value: object) -> str:

@@ -1,0 +1,119 @@
+"""The engine's value types: what kind of Google thing is watched, and the typed records the
+store hands out. Imports nothing of ours, so every layer can speak in these terms."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+
+# "Forever": 10000-01-01T00:00:00Z, the bound Radicale uses for open-ended items.
+END_OF_TIME = 253402300800
+READ_ONLY_ROLES = frozenset({"reader", "freeBusyReader"})
+
+
+class Kind(StrEnum):
+    """A watched Google resource. The values are stored (channels, leases): never rename."""
+    CALENDAR_LIST = "list"      # an account's calendar list; keyed by the account
+    EVENTS = "events"           # one Google calendar's events; keyed by the calendar
+    TASKS = "tasks"             # one Google task list's tasks; keyed by the collection
+
+    @property
+    def per_account(self) -> bool:
+        return self is Kind.CALENDAR_LIST
+
+    @property
+    def component(self) -> str | None:
+        """The iCalendar component a collection of this kind holds."""
+        return {Kind.EVENTS: "VEVENT", Kind.TASKS: "VTODO"}.get(self)
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    user_id: int
+    user: str                       # the CalDAV user it belongs to
+    email: str                      # the Google account
+    credential_type: str            # authorized_user | service_account
+    subject: str | None             # domain-wide delegation: the user acted as
+    list_synced: float
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """A CalDAV collection backed by one Google calendar (or, later, task list)."""
+    id: int
+    account_id: int
+    user_id: int
+    google_id: str
+    slug: str                       # the URL path segment, stable for the collection's life
+    summary: str
+    summary_override: str | None
+    description: str
+    time_zone: str
+    color: str | None
+    access_role: str
+    default_reminders: str          # JSON list, Google's defaultReminders
+    sync_token: str | None          # Google's nextSyncToken
+    epoch: str                      # changes only when clients' history is lost
+    revision: int                   # bumped by every change clients can see
+    min_revision: int               # client tokens older than this are invalid
+    last_sync: float
+    last_modified: float
+    last_error: str | None
+    deleted: bool
+    kind: Kind = Kind.EVENTS
+
+    @property
+    def name(self) -> str:
+        return self.summary_override or self.summary or self.google_id
+
+    @property
+    def read_only(self) -> bool:
+        return self.access_role in READ_ONLY_ROLES
+
+    @property
+    def reminders(self) -> tuple:
+        return tuple(json.loads(self.default_reminders))
+
+
+@dataclass(frozen=True)
+class Item:
+    """One CalDAV resource as clients see it (``text`` is None for a tombstone)."""
+    href: str
+    uid: str
+    text: str | None
+    etag: str | None
+    start: int                      # POSIX bounds by Radicale's time-range rules
+    end: int
+    recurring: bool
+    revision: int
+    deleted: bool
+    last_modified: float
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A resource rendered for clients, before it is stored."""
+    uid: str
+    text: str                       # the VCALENDAR, CRLF line endings
+    etag: str                       # '"' + sha256(text).hexdigest() + '"'
+    start: int                      # POSIX seconds: earliest start of any occurrence
+    end: int                        # latest end; open-ended: END_OF_TIME
+    recurring: bool
+
+
+@dataclass(frozen=True)
+class Occurrences:
+    """When a recurring resource happens within an indexed horizon (POSIX seconds)."""
+    indexed_from: int
+    indexed_until: int
+    spans: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed in a collection since a client's sync token."""
+    token: str
+    hrefs: tuple[str, ...]
