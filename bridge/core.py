@@ -8,9 +8,10 @@ import threading
 from typing import Callable
 
 from .google import GoogleClient, credentials
-from .metrics import Metrics
-from .push import ChannelManager, Notifications
-from .scheduler import Intervals, Scheduler
+from .ops.metrics import Metrics
+from .background.channels import ChannelManager
+from .background.notifications import Notifications
+from .background.scheduler import Intervals, Scheduler
 from .settings import Settings
 from .store import Store
 from .sync import SyncEngine

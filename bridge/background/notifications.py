@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 from typing import Callable, Mapping
 
-from ..metrics import Metrics
+from ..ops.metrics import Metrics
 from ..store import Store
 from ..store import channels as stored
 

@@ -21,10 +21,12 @@ from typing import Hashable
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from .google import GoogleError
-from .push import Backoff, ChannelManager, SyncQueue, account_wide
-from .store import Store, retention
-from .sync import SyncEngine
+from ..google import GoogleError
+from ..store import Store, retention
+from ..sync import SyncEngine
+from .backoff import Backoff, account_wide
+from .channels import ChannelManager
+from .coalesce import SyncQueue
 
 log = logging.getLogger(__name__)
 

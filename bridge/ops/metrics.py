@@ -16,8 +16,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client import generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
-from .store import Store
-from .store import channels as stored_channels
+from ..store import Store
+from ..store import channels as stored_channels
 
 CALDAV_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "POST", "OPTIONS", "PROPFIND",
                             "PROPPATCH", "REPORT", "MKCOL", "MKCALENDAR", "MOVE", "COPY"})

@@ -137,7 +137,7 @@ def test_forged_notifications_are_refused_logged_and_trigger_no_sync(
         headers = {k: v for k, v in headers.items() if v is not None}
         return requests.post(server.url + WEBHOOK_PATH, headers=headers, timeout=5).status_code
 
-    caplog.set_level(logging.WARNING, logger="bridge.push")
+    caplog.set_level(logging.WARNING, logger="bridge.background")
     assert notify(genuine, **{"X-Goog-Channel-ID": "0" * 32}) == 403        # unknown id
     assert notify(genuine, **{"X-Goog-Channel-Token": "guess"}) == 403      # wrong token
     assert notify(genuine, **{"X-Goog-Channel-Token": None}) == 403         # no token

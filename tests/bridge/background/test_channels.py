@@ -8,7 +8,7 @@ import time
 import pytest
 
 from bridge.google import QuotaExceeded
-from bridge.push import ChannelManager
+from bridge.background.channels import ChannelManager
 from bridge.store import channels as stored
 
 

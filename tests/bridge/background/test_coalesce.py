@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bridge.push import SyncQueue
+from bridge.background.coalesce import SyncQueue
 
 
 class Recorder:

@@ -72,7 +72,7 @@ def test_the_sync_message_may_come_before_the_watch_answer(bridge, changes):
 ])
 def test_forged_notifications_are_refused_and_logged_without_the_token(
         bridge, channel, changes, caplog, override, status, reason):
-    caplog.set_level(logging.WARNING, logger="bridge.push")
+    caplog.set_level(logging.WARNING, logger="bridge.background")
     assert bridge.notifications.handle(headers(**override), "203.0.113.9") == status
     assert changes == []
     assert refused(bridge, reason) == 1

@@ -13,8 +13,9 @@ import pytest
 from tests.support import wait_for
 
 from bridge.core import Bridge
-from bridge.push import Backoff, ChannelManager
-from bridge.scheduler import Intervals, Scheduler
+from bridge.background.backoff import Backoff
+from bridge.background.channels import ChannelManager
+from bridge.background.scheduler import Intervals, Scheduler
 from bridge.settings import Settings
 
 
