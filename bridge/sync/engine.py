@@ -18,8 +18,9 @@ from typing import Callable
 
 from ..google import GoogleClient, GoogleError, SyncTokenInvalid
 from ..store import Store, Tx
-from ..translate import CalendarContext, Rendered, render, shadow
-from . import occurrences
+from ..model import Rendered
+from ..translate import CalendarContext, render, shadow
+from ..translate.events import occurrences
 from .resources import group_by_uid, href_for, is_deleted, uid_of
 
 log = logging.getLogger(__name__)

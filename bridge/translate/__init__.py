@@ -1,13 +1,13 @@
-"""Google Calendar API v3 events ⇄ iCalendar: ``to_ical`` renders what clients read,
-``from_ical`` reads what clients write, ``shadow`` merges back what Google cannot hold."""
+"""Google data ⇄ iCalendar, one subpackage per kind (``events`` now, tasks next); time zones
+and colours are shared. Pure: no I/O, imports only the model."""
 
-from . import shadow
 from .colors import color_id_for_css_name, css_name_for_color_id
-from .from_ical import ICalError, Parsed, UnsupportedComponent, parse
-from .to_ical import END_OF_TIME, PRODID, CalendarContext, Rendered, render
+from .events import shadow
+from .events.from_ical import ICalError, Parsed, UnsupportedComponent, parse
+from .events.to_ical import PRODID, CalendarContext, render
 
 __all__ = [
-    "END_OF_TIME", "PRODID", "CalendarContext", "Rendered", "render", "shadow",
+    "PRODID", "CalendarContext", "render", "shadow",
     "ICalError", "UnsupportedComponent", "Parsed", "parse",
     "color_id_for_css_name", "css_name_for_color_id",
 ]

@@ -238,7 +238,7 @@ def calendar_with_timezone(tzid: str) -> str:
     calendar's zone (1970–2038: what clients use it for is defaulting new events)."""
     from icalendar import Calendar
 
-    from .to_ical import PRODID
+    from .events.to_ical import PRODID
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

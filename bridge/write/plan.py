@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from ..translate.from_ical import Component, Parsed
+from ..translate.events.from_ical import Component, Parsed
 from .errors import WriteError
 
 # Reminders are per user and never mailed to anyone; a change of nothing else stays quiet.

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 from icalendar.parser import rfc_6868_unescape
 
-from bridge.translate import (END_OF_TIME, PRODID, CalendarContext, color_id_for_css_name,
+from bridge.model import END_OF_TIME
+from bridge.translate import (PRODID, CalendarContext, color_id_for_css_name,
                               css_name_for_color_id, render)
 from bridge.translate.colors import CSS3_COLORS, GOOGLE_EVENT_COLORS
 

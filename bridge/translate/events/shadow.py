@@ -9,8 +9,8 @@ from icalendar import Calendar, Component
 
 from . import keep
 from .from_ical import instance_stamp
-from .timezones import UTC, resolve_zone
-from ..model import Rendered
+from ..timezones import UTC, resolve_zone
+from ...model import Rendered
 
 
 def apply(rendered: Rendered, shadows: dict[str, dict] | None, calendar_zone: str) -> Rendered:

@@ -12,11 +12,11 @@ from datetime import date, datetime
 
 from icalendar import Calendar, Event
 
-from ..model import END_OF_TIME, Rendered
+from ...model import END_OF_TIME, Rendered
 
 from . import properties as props
 from .recurrence import Recurrence, parse_recurrence, series_span
-from .timezones import (UTC, effective_zone, event_time, instant, is_all_day, to_date, to_zone,
+from ..timezones import (UTC, effective_zone, event_time, instant, is_all_day, to_date, to_zone,
                         utc_timestamp, vtimezone)
 
 

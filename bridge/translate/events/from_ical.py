@@ -19,11 +19,11 @@ from icalendar import Calendar, Event
 from icalendar.prop import vRecur
 
 from . import keep
-from .colors import color_id_for_css_name
+from ..colors import color_id_for_css_name
 from .keep import Shadow
 from .properties import DERIVED as DERIVED_PARAM
 from .properties import SYNTHETIC
-from .timezones import UTC, iana_name, resolve_zone, zone_key
+from ..timezones import UTC, iana_name, resolve_zone, zone_key
 
 __all__ = ["ICalError", "UnsupportedComponent", "Shadow", "Component", "Parsed", "parse",
            "instance_stamp"]

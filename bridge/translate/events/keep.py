@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from icalendar import Event
 
 from . import properties as props
-from .colors import css_name_for_color_id
+from ..colors import css_name_for_color_id
 
 _PROBE = Event()
 

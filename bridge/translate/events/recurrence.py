@@ -15,7 +15,7 @@ from dateutil.rrule import rruleset, rrulestr
 from icalendar import Event
 from icalendar.prop import vDDDLists, vRecur
 
-from .timezones import UTC, instant, is_all_day, to_date, to_zone
+from ..timezones import UTC, instant, is_all_day, to_date, to_zone
 
 RECURRENCE_NAMES = ("RRULE", "EXRULE", "RDATE", "EXDATE")
 #: Expand at most this many occurrences to find the end of a finite series.

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from icalendar import Alarm, Event, vCalAddress, vText, vUri
 
-from .colors import css_name_for_color_id
-from .timezones import UTC, utc_timestamp
+from ..colors import css_name_for_color_id
+from ..timezones import UTC, utc_timestamp
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

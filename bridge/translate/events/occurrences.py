@@ -14,10 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from ..model import Occurrences
-from ..translate import CalendarContext
-from ..translate.recurrence import occurrence_starts, parse_recurrence
-from ..translate.timezones import UTC, effective_zone, event_time, instant, is_all_day
+from ...model import Occurrences
+from .to_ical import CalendarContext
+from .recurrence import occurrence_starts, parse_recurrence
+from ..timezones import UTC, effective_zone, event_time, instant, is_all_day
 
 PAST, FUTURE = dt.timedelta(days=366), dt.timedelta(days=2 * 366)
 MAX_PER_SERIES = 5000
