@@ -16,7 +16,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Engine, Row
 
 from .database import open_engine
-from .schema import accounts, calendars, google_events, items, occurrences, users
+from .schema import accounts, calendars, google_events, items, occurrences, shadows, users
 from .transaction import Tx
 
 class Store:
@@ -146,3 +146,53 @@ class Store:
     def item(self, calendar_id: int, href: str) -> Row | None:
         return self._row(select(items).where(items.c.calendar_id == calendar_id,
                                              items.c.href == href, items.c.deleted.is_(False)))
+
+    # --- what a sync needs before its transaction (the caller holds the calendar's lease) ---
+
+    def item_etags(self, calendar_id: int) -> dict[str, tuple[str, str | None]]:
+        """uid -> (href, etag) of live items."""
+        return {r.uid: (r.href, r.etag) for r in self._rows(
+            select(items.c.uid, items.c.href, items.c.etag).where(
+                items.c.calendar_id == calendar_id, items.c.deleted.is_(False)))}
+
+    def item_hrefs_by_uid(self, calendar_id: int, uids: Iterable[str]) -> dict[str, tuple[str, str | None, bool]]:
+        """uid -> (href, etag, deleted) of the given resources, a live row preferred."""
+        uids, out = list(uids), {}
+        for start in range(0, len(uids), 500):
+            for r in self._rows(select(items.c.uid, items.c.href, items.c.etag, items.c.deleted)
+                                .where(items.c.calendar_id == calendar_id,
+                                       items.c.uid.in_(uids[start:start + 500]))):
+                if r.uid not in out or out[r.uid][2]:
+                    out[r.uid] = (r.href, r.etag, r.deleted)
+        return out
+
+    def shadows(self, calendar_id: int, uids: Iterable[str] | None = None) -> dict[str, dict]:
+        """uid -> what clients wrote that Google cannot hold (all resources, or ``uids``)."""
+        query = select(shadows).where(shadows.c.calendar_id == calendar_id)
+        if uids is not None:
+            query = query.where(shadows.c.uid.in_(list(uids)))
+        return {r.uid: json.loads(r.data) for r in self._rows(query)}
+
+    def google_events_by_uid(self, calendar_id: int, uids: Iterable[str]) -> dict[str, list[dict]]:
+        uids, out = list(uids), {}
+        for start in range(0, len(uids), 500):
+            for r in self._rows(select(google_events.c.uid, google_events.c.data).where(
+                    google_events.c.calendar_id == calendar_id,
+                    google_events.c.uid.in_(uids[start:start + 500]))):
+                out.setdefault(r.uid, []).append(json.loads(r.data))
+        return out
+
+    def event_uids(self, calendar_id: int, event_ids: Iterable[str]) -> dict[str, str]:
+        """Google event id -> uid of the stored events among ``event_ids``."""
+        ids, out = list(event_ids), {}
+        for start in range(0, len(ids), 500):
+            out.update((r.event_id, r.uid) for r in self._rows(
+                select(google_events.c.event_id, google_events.c.uid).where(
+                    google_events.c.calendar_id == calendar_id,
+                    google_events.c.event_id.in_(ids[start:start + 500]))))
+        return out
+
+    def has_rows(self, calendar_id: int) -> bool:
+        """Whether the calendar has any item row, live or tombstone."""
+        return self._row(select(items.c.id).where(items.c.calendar_id == calendar_id)
+                         .limit(1)) is not None
