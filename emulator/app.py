@@ -1,7 +1,7 @@
 """The emulator's WSGI application: routing, auth, faults, stats and Google's wire format.
 
-Paths: ``/calendar/v3/...`` (the API), ``/token`` (OAuth), ``/_emulator/...`` (control API for
-tests and the demo, see README.md beside this file).
+Paths: ``/calendar/v3/...`` and ``/tasks/v1/...`` (the APIs), ``/token`` (OAuth),
+``/_emulator/...`` (control API for tests and the demo, see README.md beside this file).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from .faults import Faults
 from .push import Push
 from .state import World
 from .stats import Stats
+from .tasks import api as tasks_api
 
 log = logging.getLogger(__name__)
 API = "/calendar/v3"
@@ -67,7 +68,7 @@ class Emulator:
         self.control = control.Control(self)
         self._handlers = {}
         rules = []
-        for path, http_method, name, handler in _api_rules(self.push):
+        for path, http_method, name, handler in _api_rules(self.push) + tasks_api.rules():
             endpoint = f"{name}"
             self._handlers[endpoint] = (name, handler)
             rules.append(Rule(path, methods=[http_method], endpoint=endpoint))
@@ -76,6 +77,11 @@ class Emulator:
     @property
     def api_url(self) -> str:
         return f"{self.base_url}{API}/"
+
+    @property
+    def tasks_api_url(self) -> str:
+        """The ``api_endpoint`` for ``build("tasks", "v1")``: its paths start at the root."""
+        return f"{self.base_url}/"
 
     @property
     def token_url(self) -> str:
@@ -88,7 +94,7 @@ class Emulator:
             response = self.control.handle(request)
         elif path == "/token":
             response = self._token(request)
-        elif path.startswith(API + "/"):
+        elif path.startswith((API + "/", tasks_api.PREFIX + "/")):
             response = self._api(request, environ)
         else:
             response = _error_response(errors.not_found(), pretty=True)

@@ -47,6 +47,13 @@ METHOD_SCOPES = {
                            "calendar.events.public.readonly", "calendar.events.freebusy",
                            "calendar.app.created"},
 }
+# Tasks: reads accept either tasks scope, writes need the full one.
+METHOD_SCOPES.update({name: {"tasks", "tasks.readonly"} for name in (
+    "tasklists.list", "tasklists.get", "tasks.list", "tasks.get")})
+METHOD_SCOPES.update({name: {"tasks"} for name in (
+    "tasklists.insert", "tasklists.update", "tasklists.patch", "tasklists.delete",
+    "tasks.insert", "tasks.update", "tasks.patch", "tasks.delete", "tasks.move",
+    "tasks.clear")})
 
 
 @dataclass

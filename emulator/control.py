@@ -17,6 +17,7 @@ from werkzeug.wrappers import Request, Response
 from . import errors, events, faults, seed, times
 from .call import Call
 from .state import ROLES, new_etag
+from .tasks.control import TasksControl
 
 if TYPE_CHECKING:
     from .app import Emulator
@@ -56,6 +57,7 @@ class Control:
         ]
         self._handlers = {}
         rules = []
+        routes += TasksControl(emulator).routes()
         for index, (method, path, handler) in enumerate(routes):
             self._handlers[index] = handler
             rules.append(Rule(path, methods=[method], endpoint=index))

@@ -12,6 +12,7 @@ from dateutil import rrule
 from . import events, recurrence, render, times
 from .call import Call
 from .state import World
+from .tasks import seed as tasks_seed
 
 ZONES = ("Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC")
 TITLES = ("Standup", "1:1 with Sam", "Design review", "Lunch", "Dentist", "Gym", "Call mum",
@@ -139,6 +140,7 @@ def demo(world: World) -> None:
         populate(as_demo, demo_account.email, generate(40, seed=7, time_zone="Europe/Berlin"))
         as_owner = Call(world, holidays_owner, {})
         populate(as_owner, holidays.id, _holidays(monday.year), exception_every=0)
+        tasks_seed.demo(world, demo_account.email)
 
 
 def _timed(day: dt.date, hour: int, minutes: int, zone: str, **extra) -> dict:

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import times
+from .tasks.store import TaskStore
 
 ROLES = ("freeBusyReader", "reader", "writer", "owner")
 _BASE32HEX = "0123456789abcdefghijklmnopqrstuv"
@@ -137,6 +138,7 @@ class World:
         self.client_id = "gcaldav-emulator.apps.googleusercontent.com"
         self.client_secret = secrets.token_urlsafe(24)
         self.sync_token_ttl = dt.timedelta(days=28)
+        self.tasks = TaskStore()        # Google Tasks data per account email
         # Called as listener(kind, key) after a change: ("events", calendar_id) or
         # ("calendarList", email). The push module subscribes here.
         self.listeners: list = []
