@@ -1,44 +1,70 @@
 """The Google Calendar service: the real client, static discovery, our retry policy.
 
-httplib2 objects are not thread-safe, so each thread gets its own AuthorizedHttp and service
-object (sharing one credentials object, whose refresh is serialised here).
+Tokens are ours to manage: requests go out on a plain httplib2 connection with the access
+token applied by hand, so every refresh (before a request, or after Google answered 401)
+goes through ``token_refresh`` and every wait through ``sleep``. httplib2 objects are not
+thread-safe, so each thread gets its own connection and service object, sharing one
+credentials object whose refresh is serialised here.
+
+httplib2 itself sends a request a second time, whatever its method, when the connection
+closes without an answer: a lost reply to a write therefore usually surfaces as the answer to
+that second copy (409 duplicate for an insert with our id, 412 for a patch with If-Match, 410
+for a delete), which the write path resolves.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import socket
 import threading
 import time
 from typing import Callable
 
-import google_auth_httplib2
 import httplib2
-from google.auth import exceptions as auth_exceptions
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
-from . import errors
+from . import errors, token_refresh
 
 log = logging.getLogger(__name__)
 
 GOOGLE_API_ENDPOINT = "https://www.googleapis.com/calendar/v3/"
-CONNECTION_ERRORS = (OSError, socket.timeout, httplib2.HttpLib2Error, ConnectionError)
+CONNECTION_ERRORS = token_refresh.CONNECTION_ERRORS
+
+
+class _Failed(Exception):
+    """One attempt failed with ``error``; ``retryable``: another attempt may succeed."""
+
+    def __init__(self, error: errors.GoogleError, retryable: bool):
+        super().__init__(str(error))
+        self.error, self.retryable = error, retryable
+
+
+class _StaleToken(Exception):
+    """Google answered 401 to a request made with ``token``."""
+
+    def __init__(self, token: str | None):
+        super().__init__("access token refused")
+        self.token = token
 
 
 class GoogleClient:
-    """Calls for one linked Google account."""
+    """Calls for one linked Google account.
+
+    Seams: ``sleep(seconds)`` for every wait between attempts, ``clock()`` (monotonic
+    seconds) for the observers' timings, ``jitter()`` a number in [0, 1) per backoff."""
 
     def __init__(self, credentials, *, api_endpoint: str | None = None, timeout: float = 30.0,
                  max_attempts: int = 5, backoff_base: float = 0.5, backoff_cap: float = 32.0,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic,
+                 jitter: Callable[[], float] = random.random):
         self.credentials = credentials
         self.api_endpoint = api_endpoint or GOOGLE_API_ENDPOINT
         self.timeout = timeout
         self.max_attempts = max_attempts
         self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
-        self._sleep = sleep
+        self._sleep, self._clock, self._jitter = sleep, clock, jitter
         self._local = threading.local()
         self._refresh_lock = threading.Lock()
         # Called as observer(method, outcome, seconds) after every HTTP attempt: method like
@@ -48,10 +74,8 @@ class GoogleClient:
     def service(self):
         service = getattr(self._local, "service", None)
         if service is None:
-            http = google_auth_httplib2.AuthorizedHttp(
-                self.credentials, http=httplib2.Http(timeout=self.timeout))
-            service = build("calendar", "v3", http=http, static_discovery=True,
-                            cache_discovery=False,
+            service = build("calendar", "v3", http=httplib2.Http(timeout=self.timeout),
+                            static_discovery=True, cache_discovery=False,
                             client_options={"api_endpoint": self.api_endpoint})
             self._local.service = service
         return service
@@ -59,56 +83,81 @@ class GoogleClient:
     def call(self, make_request: Callable, *, headers: dict[str, str] | None = None,
              retry_connection_errors: bool = True) -> dict:
         """Build a request with ``make_request(service)`` and execute it, retrying rate limits,
-        5xx and (if allowed) lost connections with exponential backoff and jitter; honours
-        Retry-After. Raises a classified ``errors.GoogleError``."""
-        for attempt in range(1, self.max_attempts + 1):
-            request = make_request(self.service())
-            for key, value in (headers or {}).items():
-                request.headers[key] = value
-            method = getattr(request, "methodId", "").removeprefix("calendar.")
-            started, outcome = None, "no_answer"
+        5xx, token-endpoint trouble and (if allowed) lost connections with exponential backoff
+        and jitter; honours Retry-After. Raises a classified ``errors.GoogleError``."""
+        attempt, refused = 1, None
+        while True:
             try:
-                self._ensure_token()
-                started = time.monotonic()
-                result = request.execute(num_retries=0)
-                outcome = "ok"
-                return result
-            except HttpError as exc:
-                outcome = str(exc.resp.status)
-                failure = errors.classify(exc)
-                if not errors.is_retryable(exc) or attempt == self.max_attempts:
-                    raise failure from None
-                delay = self._backoff(attempt, failure.retry_after)
-                log.info("Google %s (attempt %d/%d); retrying in %.1fs", failure, attempt,
+                return self._attempt(make_request, headers, retry_connection_errors, refused)
+            except _StaleToken as stale:
+                if refused is not None:     # a fresh token refused too: nothing more to try
+                    raise errors.GoogleError("Google refused a freshly issued access token",
+                                             status=401, reason="authError") from None
+                refused = stale.token or ""
+                continue
+            except _Failed as failed:
+                if not failed.retryable or attempt == self.max_attempts:
+                    raise failed.error from None
+                delay = self._backoff(attempt, failed.error.retry_after)
+                if delay is None:
+                    raise failed.error from None
+                log.info("Google: %s (attempt %d/%d); retrying in %.1fs", failed.error, attempt,
                          self.max_attempts, delay)
-            except auth_exceptions.RefreshError as exc:
-                outcome = "401"
-                raise errors.GoogleError(f"Google refused the credentials: {exc}",
-                                         status=401, reason="invalid_grant") from None
-            except CONNECTION_ERRORS as exc:
-                self._local.service = None      # the connection may be half-dead
-                if not retry_connection_errors or attempt == self.max_attempts:
-                    raise errors.Unavailable(f"No answer from Google: {exc!r}") from None
-                delay = self._backoff(attempt, None)
-                log.info("No answer from Google (%r); retrying in %.1fs", exc, delay)
-            finally:
-                if started is not None:     # None: no API request went out
-                    self._observe(method, outcome, time.monotonic() - started)
             self._sleep(delay)
-        raise AssertionError("unreachable")
+            attempt += 1
 
-    def _ensure_token(self) -> None:
-        # One refresh for all threads instead of a stampede when the token expires.
-        if not self.credentials.valid:
+    def _attempt(self, make_request: Callable, headers: dict[str, str] | None,
+                 retry_connection_errors: bool, refused: str | None) -> dict:
+        try:
+            self._ensure_token(refused)
+        except errors.Unavailable as exc:
+            raise _Failed(exc, retryable=True) from None    # nothing was sent yet
+        except errors.GoogleError as exc:
+            raise _Failed(exc, retryable=False) from None
+        request = make_request(self.service())
+        for key, value in (headers or {}).items():
+            request.headers[key] = value
+        token = self.credentials.token
+        self.credentials.apply(request.headers)
+        method = getattr(request, "methodId", "").removeprefix("calendar.")
+        started, outcome = self._clock(), "no_answer"
+        try:
+            result = request.execute(num_retries=0)
+            outcome = "ok"
+            return result
+        except HttpError as exc:
+            outcome = str(exc.resp.status)
+            if exc.resp.status == 401:
+                raise _StaleToken(token) from None
+            raise _Failed(errors.classify(exc), errors.is_retryable(exc)) from None
+        except CONNECTION_ERRORS as exc:
+            self._local.service = None      # the connection may be half-dead
+            raise _Failed(errors.Unavailable(f"No answer from Google: {exc!r}"),
+                          retry_connection_errors) from None
+        finally:
+            self._observe(method, outcome, self._clock() - started)
+
+    def _ensure_token(self, refused: str | None) -> None:
+        """Refresh when the token expired or Google answered 401 to it (``refused``); one
+        refresh for all threads instead of a stampede, none if another thread already
+        replaced the refused token."""
+        def stale() -> bool:
+            return not self.credentials.valid or self.credentials.token == refused
+        if stale():
             with self._refresh_lock:
-                if not self.credentials.valid:
-                    started, outcome = time.monotonic(), "error"
-                    try:
-                        self.credentials.refresh(google_auth_httplib2.Request(
-                            httplib2.Http(timeout=self.timeout)))
-                        outcome = "ok"
-                    finally:
-                        self._observe("oauth.token", outcome, time.monotonic() - started)
+                if stale():
+                    self._refresh()
+
+    def _refresh(self) -> None:
+        transport = token_refresh.TokenTransport(self.timeout)
+        started, outcome = self._clock(), "ok"
+        try:
+            token_refresh.refresh(self.credentials, transport)
+        except errors.GoogleError:
+            outcome = str(transport.status) if transport.status else "no_answer"
+            raise
+        finally:
+            self._observe("oauth.token", outcome, self._clock() - started)
 
     def _observe(self, method: str, outcome: str, seconds: float) -> None:
         for observer in self.observers:
@@ -117,24 +166,31 @@ class GoogleClient:
             except Exception:       # metrics must never break a Google call
                 log.exception("Google call observer failed")
 
-    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+    def _backoff(self, attempt: int, retry_after: float | None) -> float | None:
+        """Seconds to wait before the next attempt; None when Google asks for a pause longer
+        than we wait inside one call (the caller should pause the account instead)."""
         delay = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
-        delay = delay / 2 + random.uniform(0, delay / 2)
+        delay = delay / 2 + self._jitter() * delay / 2
         if retry_after is not None:
-            delay = max(delay, min(retry_after, self.backoff_cap * 4))
+            if retry_after > self.backoff_cap:
+                return None
+            delay = max(delay, retry_after)
         return delay
 
-    # --- the calls the sync engine makes --------------------------------------------------------
+    # --- paged lists --------------------------------------------------------------------------
 
-    def list_all(self, make_request: Callable) -> tuple[list[dict], str | None, dict]:
-        """All pages of a list call: (items, nextSyncToken, first page's envelope)."""
-        items, page_token, envelope = [], None, None
+    def list_pages(self, make_request: Callable) -> tuple[list[dict], str | None]:
+        """All pages of a list call built by ``make_request(service, page_token)``:
+        (items, nextSyncToken of the last page)."""
+        items, page_token = [], None
         while True:
-            def request(service, token=page_token):
-                return make_request(service, token)
-            page = self.call(request)
-            envelope = envelope or page
+            page = self.call(lambda service, token=page_token: make_request(service, token))
             items.extend(page.get("items", []))
             page_token = page.get("nextPageToken")
             if not page_token:
-                return items, page.get("nextSyncToken"), envelope
+                return items, page.get("nextSyncToken")
+
+    def list_all(self, make_request: Callable) -> tuple[list[dict], str | None, dict]:
+        """Deprecated: ``list_pages`` plus an empty third value, for callers not yet moved."""
+        items, sync_token = self.list_pages(make_request)
+        return items, sync_token, {}

@@ -42,6 +42,15 @@ class Forbidden(GoogleError):
     pass
 
 
+class CredentialsRefused(GoogleError):
+    """The token endpoint refused the stored credentials for good (revoked or expired refresh
+    token, deleted OAuth client, delegation withdrawn): only a new sign-in helps. ``reason``
+    is Google's OAuth error code, e.g. ``invalid_grant``."""
+
+    def __init__(self, message: str, *, reason: str = ""):
+        super().__init__(message, status=401, reason=reason)
+
+
 def _error_body(error: HttpError) -> dict:
     try:
         body = json.loads(error.content.decode("utf-8", "replace"))
