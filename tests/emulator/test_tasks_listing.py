@@ -38,7 +38,7 @@ def after(stamp: str) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
-# --- paging ----------------------------------------------------------------------------------------
+# --- paging --------------------------------------------------------------------------------------
 
 def test_250_tasks_come_in_pages_of_100_100_50(tasks, control, alice_email):
     ids = bulk(control, alice_email, [{"title": f"t{n}"} for n in range(250)])
@@ -70,7 +70,7 @@ def test_page_token_of_another_query_is_refused(tasks, control, alice_email):
     assert info.value.resp.status == 400
 
 
-# --- visibility flags -----------------------------------------------------------------------------
+# --- visibility flags ----------------------------------------------------------------------------
 
 @pytest.fixture
 def mixed(tasks, control, alice_email):
@@ -124,7 +124,7 @@ def test_bad_flag_value_is_400(tasks, emulator):
     assert info.value.resp.status == 400
 
 
-# --- updatedMin ------------------------------------------------------------------------------------
+# --- updatedMin ----------------------------------------------------------------------------------
 
 def test_updated_min_returns_only_changes_and_deletions_with_show_deleted(tasks, control,
                                                                          alice_email):
@@ -145,7 +145,7 @@ def test_updated_min_is_inclusive(tasks):
     assert titles(tasks, updatedMin=after(task["updated"])) == set()
 
 
-# --- due and completed bounds ---------------------------------------------------------------------
+# --- due and completed bounds --------------------------------------------------------------------
 
 def test_due_bounds_lower_inclusive_upper_exclusive(tasks, control, alice_email):
     bulk(control, alice_email, [{"title": f"d{day}", "due": f"2026-05-{day:02d}T00:00:00Z"}
