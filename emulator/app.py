@@ -1,14 +1,14 @@
 """The emulator's WSGI application: routing, auth, faults, stats and Google's wire format.
 
-Paths: ``/calendar/v3/...`` and ``/tasks/v1/...`` (the APIs), ``/token`` (OAuth),
-``/_emulator/...`` (control API for tests and the demo, see README.md beside this file).
+Paths: ``/calendar/v3/...`` and ``/tasks/v1/...`` (the APIs), ``/token``, ``/o/oauth2/auth``
+and ``/revoke`` (OAuth), ``/_emulator/...`` (control API for tests and the demo, see README.md
+beside this file).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import socket
 import time
 from urllib.parse import parse_qs
 
@@ -19,7 +19,8 @@ from werkzeug.wrappers import Request, Response
 from . import calendars, control, errors, events, listing
 from .auth import OAuth
 from .call import Call, Reply
-from .faults import Faults
+from .faults import Faults, drop_connection
+from .oauth_http import OAuthEndpoints
 from .push import Push
 from .state import World
 from .stats import Stats
@@ -65,6 +66,7 @@ class Emulator:
         self.push = Push(self.world, self.base_url + API)
         self.faults = Faults()
         self.stats = Stats()
+        self.oauth_endpoints = OAuthEndpoints(self)
         self.control = control.Control(self)
         self._handlers = {}
         rules = []
@@ -92,20 +94,13 @@ class Emulator:
         path = request.path
         if path.startswith("/_emulator/"):
             response = self.control.handle(request)
-        elif path == "/token":
-            response = self._token(request)
+        elif self.oauth_endpoints.serves(path):
+            response = self.oauth_endpoints.handle(request, environ)
         elif path.startswith((API + "/", tasks_api.PREFIX + "/")):
             response = self._api(request, environ)
         else:
             response = _error_response(errors.not_found(), pretty=True)
         return response(environ, start_response)
-
-    def _token(self, request: Request) -> Response:
-        if request.method != "POST":
-            return _json(405, {"error": "invalid_request", "error_description": "POST only"})
-        self.stats.count("oauth.token")
-        status, body = self.oauth.token(request.form.to_dict())
-        return _json(status, body, headers={"Cache-Control": "no-store"})
 
     def _api(self, request: Request, environ) -> Response:
         http_method, params = request.method, _params(request)
@@ -125,7 +120,7 @@ class Emulator:
         if fault and fault.kind == "delay":
             time.sleep(fault.seconds)
         elif fault and fault.kind == "disconnect":
-            _drop(environ)
+            drop_connection(environ)
         elif fault and fault.kind == "error":
             return _error_response(fault.error(), pretty)
         try:
@@ -143,7 +138,7 @@ class Emulator:
         except errors.ApiError as exc:
             result = exc
         if fault and fault.kind == "lose_reply":
-            _drop(environ)      # whatever happened is done; the client never hears of it
+            drop_connection(environ)    # whatever happened is done; the client never hears
         if isinstance(result, errors.ApiError):
             return _error_response(result, pretty)
         if isinstance(result, Reply):
@@ -171,14 +166,3 @@ def _json(status: int, body: object, pretty: bool = True,
 
 def _error_response(exc: errors.ApiError, pretty: bool = True) -> Response:
     return _json(exc.code, exc.body(), pretty, exc.headers)
-
-
-def _drop(environ) -> None:
-    """Close the client's connection without an answer (werkzeug exposes the socket)."""
-    sock = environ.get("werkzeug.socket")
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-    raise ConnectionResetError("fault injection: connection dropped")

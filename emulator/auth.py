@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
@@ -18,6 +18,7 @@ from google.auth import exceptions as auth_exceptions
 from google.auth import jwt
 
 from . import errors
+from .clock import Clock
 from .state import Account, World
 
 SCOPE_PREFIX = "https://www.googleapis.com/auth/"
@@ -74,6 +75,7 @@ class OAuth:
     def __init__(self, world: World, token_ttl: int = 3600):
         self.world = world
         self.token_ttl = token_ttl
+        self.clock = Clock()
         self._lock = threading.Lock()
         self._grants: dict[str, Grant] = {}
         self._service_accounts: dict[str, ServiceAccount] = {}
@@ -122,7 +124,7 @@ class OAuth:
         if account is None:
             return 400, {"error": "invalid_grant",
                          "error_description": "Token has been expired or revoked."}
-        return 200, self._issue(account.email, form.get("scope"))
+        return 200, self.issue(account.email, form.get("scope"))
 
     def _jwt(self, form: dict[str, str]) -> tuple[int, dict]:
         invalid = (400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."})
@@ -147,13 +149,14 @@ class OAuth:
                                                   "tokens using this method."}
             if not claims.get("sub"):
                 self.world.add_account(sa.email)
-        return 200, self._issue(email.lower(), claims.get("scope"))
+        return 200, self.issue(email.lower(), claims.get("scope"))
 
-    def _issue(self, email: str, scope: str | None) -> dict:
+    def issue(self, email: str, scope: str | None) -> dict:
+        """A new bearer token for the account, as the token endpoint's JSON answer."""
         scopes = frozenset((scope or FULL_SCOPE).split())
         token = "ya29." + secrets.token_urlsafe(48)
         with self._lock:
-            self._grants[token] = Grant(email, time.time() + self.token_ttl, scopes)
+            self._grants[token] = Grant(email, self.clock.now() + self.token_ttl, scopes)
         return {"access_token": token, "expires_in": self.token_ttl,
                 "scope": " ".join(sorted(scopes)), "token_type": "Bearer"}
 
@@ -168,7 +171,7 @@ class OAuth:
             raise errors.login_required()
         with self._lock:
             grant = self._grants.get(token)
-        if grant is None or grant.expires <= time.time():
+        if grant is None or grant.expires <= self.clock.now():
             raise errors.invalid_credentials()
         accepted = METHOD_SCOPES.get(method)
         if accepted and not {s.removeprefix(SCOPE_PREFIX) for s in grant.scopes} & accepted:
@@ -184,5 +187,13 @@ class OAuth:
             for grant in self._grants.values():
                 grant.expires = 0
             return len(self._grants)
+
+    def drop_access_tokens(self, doomed: Callable[[str, Grant], bool]) -> int:
+        """Revoke the access tokens ``doomed(token, grant)`` picks; how many there were."""
+        with self._lock:
+            tokens = [t for t, g in self._grants.items() if doomed(t, g)]
+            for token in tokens:
+                del self._grants[token]
+            return len(tokens)
 
 

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Request, Response
 
 from . import errors, events, faults, seed, times
 from .call import Call
+from .oauth_control import OAuthControl
 from .state import ROLES, new_etag
 from .tasks.control import TasksControl
 
@@ -58,6 +59,7 @@ class Control:
         self._handlers = {}
         rules = []
         routes += TasksControl(emulator).routes()
+        routes += OAuthControl(emulator).routes(C)
         for index, (method, path, handler) in enumerate(routes):
             self._handlers[index] = handler
             rules.append(Rule(path, methods=[method], endpoint=index))
@@ -83,7 +85,8 @@ class Control:
     # --- accounts and calendars -------------------------------------------------------------
 
     def health(self, request, body):
-        return 200, {"status": "ok", "api": self.emu.api_url, "token_uri": self.emu.token_url}
+        return 200, {"status": "ok", "api": self.emu.api_url, "token_uri": self.emu.token_url,
+                     "auth_uri": self.emu.oauth_endpoints.auth_uri}
 
     def create_account(self, request, body):
         body = _object(body)

@@ -8,6 +8,7 @@ the client cannot know it succeeded).
 
 from __future__ import annotations
 
+import socket
 import threading
 from dataclasses import dataclass
 
@@ -67,13 +68,25 @@ class Faults:
         with self._lock:
             return [vars(rule).copy() for rule in self._rules]
 
-    def take(self, method: str) -> Fault | None:
-        """Consume one use of the first rule matching this API method."""
+    def take(self, method: str, *, exact: bool = False) -> Fault | None:
+        """Consume one use of the first rule matching this method; with ``exact`` (the token
+        endpoint) a rule for every method does not count."""
         with self._lock:
             for rule in self._rules:
-                if rule.method in (None, method):
+                if rule.method == method or (rule.method is None and not exact):
                     rule.count -= 1
                     if rule.count <= 0:
                         self._rules.remove(rule)
                     return rule
         return None
+
+
+def drop_connection(environ) -> None:
+    """Close the client's connection without an answer (werkzeug exposes the socket)."""
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    raise ConnectionResetError("fault injection: connection dropped")
