@@ -47,10 +47,11 @@ UNSUPPORTED_TYPES = {
     "gdch_service_account": "Google Distributed Cloud",
 }
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
-EXPECTED = ("authorized-user credentials (client_id, client_secret, refresh_token: from "
-            "`gcaldav login`, `gcloud auth application-default login`, google-oauthlib-tool "
-            "or google-auth's Credentials.to_json()) or a service-account key "
-            "(\"type\": \"service_account\")")
+EXPECTED = ("an authorized-user or service-account JSON (authorized user: client_id, "
+            "client_secret and refresh_token, as written by `gcaldav login`, `gcloud auth "
+            "application-default login`, google-oauthlib-tool or google-auth's "
+            "Credentials.to_json(); service account: a key with \"type\": "
+            "\"service_account\")")
 
 
 class CredentialsError(ValueError):
