@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import errors as api_errors
-from ..call import Call
+from emulator import errors as api_errors
+from emulator.call import Call
+
 from . import errors, items, lookup, render, tasklists
 
 if TYPE_CHECKING:
-    from ..app import Emulator
+    from emulator.app import Emulator
 
 LISTS = "/_emulator/accounts/<email>/tasklists"
 LIST = LISTS + "/<tasklist>"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import ApiError
+from emulator.errors import ApiError
 
 INVALID_ARGUMENT_TEXT = "Request contains an invalid argument."
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .. import times
+from emulator import times
+
 from . import errors
 from .store import Task
 

@@ -8,7 +8,8 @@ a task has at most 2,000 subtasks. Deleting a task deletes its subtasks.
 
 from __future__ import annotations
 
-from ..call import Call, Reply
+from emulator.call import Call, Reply
+
 from . import errors, fields, lookup, render
 from .store import Task, TaskList, TaskStore, new_id
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .. import listing, tokens
-from ..call import Call
+from emulator import listing, tokens
+from emulator.call import Call
+
 from . import fields, lookup, render
 from .store import Task
 

@@ -3,7 +3,8 @@ If-Match precondition."""
 
 from __future__ import annotations
 
-from ..call import Call
+from emulator.call import Call
+
 from . import errors
 from .store import Task, TaskList, TaskStore, UserTasks
 

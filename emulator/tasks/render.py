@@ -6,7 +6,8 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from .. import times
+from emulator import times
+
 from .store import Task, TaskList, decoded_id
 
 GOOGLE_API = "https://www.googleapis.com/tasks/v1"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..call import Call
-from ..state import World
+from emulator.call import Call
+from emulator.state import World
+
 from . import items, lookup
 
 

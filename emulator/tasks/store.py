@@ -14,7 +14,7 @@ import itertools
 import secrets
 from dataclasses import dataclass, field
 
-from .. import times
+from emulator import times
 
 # Positions are sparse so inserts rarely disturb siblings: a lone task sits at FIRST, new
 # neighbours STEP away, a task between two others at their midpoint.

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .. import listing, tokens
-from ..call import Call, Reply
+from emulator import listing, tokens
+from emulator.call import Call, Reply
+
 from . import errors, fields, lookup, render
 from .store import new_etag
 
