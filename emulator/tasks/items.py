@@ -147,9 +147,12 @@ def _check_limits(call: Call, task_list: TaskList, parent: str | None, *,
                   new_in_list: bool = True, new_task: bool = True) -> None:
     if parent is not None and len(task_list.children(parent)) >= MAX_SUBTASKS:
         raise errors.limit_reached("subtasks")
-    if new_in_list and sum(1 for t in task_list.tasks.values()
-                           if not t.hidden and not t.deleted) >= MAX_VISIBLE_PER_LIST:
+    # Counting is linear; the stored totals are upper bounds that rule it out cheaply.
+    if new_in_list and len(task_list.tasks) >= MAX_VISIBLE_PER_LIST and sum(
+            1 for t in task_list.tasks.values()
+            if not t.hidden and not t.deleted) >= MAX_VISIBLE_PER_LIST:
         raise errors.limit_reached("tasks in this list")
-    if new_task and lookup.store(call).count(
-            call.account.email, lambda t: not t.deleted) >= MAX_TASKS_TOTAL:
+    lists = lookup.user(call).lists.values()
+    if new_task and sum(len(tl.tasks) for tl in lists) >= MAX_TASKS_TOTAL and sum(
+            1 for tl in lists for t in tl.tasks.values() if not t.deleted) >= MAX_TASKS_TOTAL:
         raise errors.limit_reached("tasks")

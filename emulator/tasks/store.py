@@ -141,11 +141,6 @@ class TaskStore:
         self._last_stamp = max(now, earliest)
         return self._last_stamp
 
-    def count(self, email: str, predicate) -> int:
-        """How many of the account's tasks, over all its lists, satisfy ``predicate``."""
-        return sum(1 for task_list in self.user(email).lists.values()
-                   for task in task_list.tasks.values() if predicate(task))
-
     def touch(self, task_list: TaskList, task: Task) -> None:
         task.etag, task.updated = new_etag(), self.stamp()
         task_list.version += 1
@@ -159,13 +154,15 @@ class TaskStore:
               previous: str | None) -> None:
         """Give ``task`` a position under ``parent`` right after ``previous`` (None: first).
         When the gap is used up the siblings are renumbered, which changes them too."""
-        siblings = [t for t in task_list.children(parent) if t.id != task.id]
-        index = 0 if previous is None else [t.id for t in siblings].index(previous) + 1
-        before = siblings[index - 1].position if index > 0 else None
-        after = siblings[index].position if index < len(siblings) else None
         task.parent = parent
-        position = _between(before, after)
+        before = task_list.tasks[previous].position if previous else None
+        later = [t.position for t in task_list.tasks.values()
+                 if t.parent == parent and not t.deleted and t is not task
+                 and (before is None or t.position > before)]
+        position = _between(before, min(later, default=None))
         if position is None:
+            siblings = [t for t in task_list.children(parent) if t is not task]
+            index = 0 if previous is None else [t.id for t in siblings].index(previous) + 1
             siblings.insert(index, task)
             for n, sibling in enumerate(siblings):
                 if sibling is not task and sibling.position != FIRST + n * STEP:
