@@ -1,5 +1,5 @@
 """Task and TaskList resources as Google sends them: field order, read-only links, and
-defaults (``deleted``/``hidden`` false, no links, no notes) left out."""
+defaults (``deleted``/``hidden`` false, no notes) left out."""
 
 from __future__ import annotations
 
@@ -42,7 +42,5 @@ def task(list_id: str, item: Task) -> dict:
         out["deleted"] = True
     if item.hidden:
         out["hidden"] = True
-    if item.links:
-        out["links"] = [dict(link) for link in item.links]
     out["webViewLink"] = f"https://tasks.google.com/task/{decoded_id(item.id)}?sa=6"
     return out

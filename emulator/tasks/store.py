@@ -65,7 +65,6 @@ class Task:
     deleted: bool = False
     hidden: bool = False
     parent: str | None = None
-    links: list = field(default_factory=list)
     etag: str = field(default_factory=new_etag)
 
 
@@ -79,10 +78,9 @@ class TaskList:
     tasks: dict[str, Task] = field(default_factory=dict)
     version: int = 0                    # bumped on every change of a task (collection etag)
 
-    def children(self, parent: str | None, *, include_deleted: bool = False) -> list[Task]:
+    def children(self, parent: str | None) -> list[Task]:
         """Siblings under ``parent`` (None: top level) in position order."""
-        out = [t for t in self.tasks.values()
-               if t.parent == parent and (include_deleted or not t.deleted)]
+        out = [t for t in self.tasks.values() if t.parent == parent and not t.deleted]
         return sorted(out, key=lambda t: (t.position, t.id))
 
     def descendants(self, task_id: str) -> list[Task]:
