@@ -35,6 +35,7 @@ class Account:
     user: str                       # the CalDAV user it belongs to
     email: str                      # the Google account
     credential_type: str            # authorized_user | service_account
+    credentials_path: str           # a 0600 file holding the secret, never the secret itself
     subject: str | None             # domain-wide delegation: the user acted as
     list_synced: float
     last_error: str | None
@@ -79,6 +80,14 @@ class Calendar:
 
 
 @dataclass(frozen=True)
+class SyncState:
+    """What a collection's sync token and ctag are made of (read without listing items)."""
+    epoch: str
+    revision: int
+    min_revision: int
+
+
+@dataclass(frozen=True)
 class Item:
     """One CalDAV resource as clients see it (``text`` is None for a tombstone)."""
     href: str
@@ -91,6 +100,37 @@ class Item:
     revision: int
     deleted: bool
     last_modified: float
+
+
+@dataclass(frozen=True)
+class GoogleEvent:
+    """A Google event as last seen, grouped into its resource by ``uid``."""
+    event_id: str
+    uid: str
+    etag: str
+    data: str                       # the Event resource, JSON
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A Google push channel we created. ``pending`` until Google accepted the watch,
+    ``active`` after, ``retired`` once it should be stopped."""
+    id: str                         # our uuid, X-Goog-Channel-ID
+    token_hash: str                 # SHA-256 of the channel token; the token is never kept
+    kind: Kind
+    account_id: int
+    calendar_id: int | None         # None for the calendar list
+    resource_id: str | None         # Google's, once the watch answered
+    address: str
+    state: str                      # pending | active | retired
+    created: float
+    expiration: float
+    confirmed: float | None         # when the first valid message arrived
+
+    @property
+    def key(self) -> int:
+        """The watched thing: the account for the calendar list, else the calendar."""
+        return self.account_id if self.kind.per_account else self.calendar_id
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ import hmac
 import time
 
 from sqlalchemy import select, update
-from sqlalchemy.engine import Row
 
+from ..model import Channel, Kind
+from . import records
 from .schema import channels
 from .store import Store
 
@@ -23,16 +24,16 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def token_matches(row: Row, token: str | None) -> bool:
+def token_matches(row: Channel, token: str | None) -> bool:
     return token is not None and hmac.compare_digest(row.token_hash, token_hash(token))
 
 
-def add(store: Store, *, channel_id: str, token: str, kind: str, account_id: int,
+def add(store: Store, *, channel_id: str, token: str, kind: Kind | str, account_id: int,
         calendar_id: int | None, address: str, created: float | None = None) -> None:
     with store.write() as tx:
         tx.conn.execute(channels.insert().values(
-            id=channel_id, token_hash=token_hash(token), kind=kind, account_id=account_id,
-            calendar_id=calendar_id, address=address, state="pending",
+            id=channel_id, token_hash=token_hash(token), kind=Kind(kind).value,
+            account_id=account_id, calendar_id=calendar_id, address=address, state="pending",
             created=time.time() if created is None else created))
 
 
@@ -56,35 +57,41 @@ def delete(store: Store, channel_id: str) -> None:
         tx.conn.execute(channels.delete().where(channels.c.id == channel_id))
 
 
-def get(store: Store, channel_id: str) -> Row | None:
-    with store.engine.connect() as conn:
-        return conn.execute(select(channels).where(channels.c.id == channel_id)).first()
+def get(store: Store, channel_id: str) -> Channel | None:
+    found = _channels(store, channels.c.id == channel_id)
+    return found[0] if found else None
 
 
-def all_channels(store: Store) -> list[Row]:
-    with store.engine.connect() as conn:
-        return list(conn.execute(select(channels).order_by(channels.c.created)))
+def all_channels(store: Store) -> list[Channel]:
+    return _channels(store)
 
 
-def of_account(store: Store, account_id: int) -> list[Row]:
-    with store.engine.connect() as conn:
-        return list(conn.execute(select(channels).where(channels.c.account_id == account_id)
-                                 .order_by(channels.c.created)))
+def of_account(store: Store, account_id: int) -> list[Channel]:
+    return _channels(store, channels.c.account_id == account_id)
 
 
-def key_column(kind: str):
-    """The column naming a channel's resource: the calendar for events, else the account."""
-    return channels.c.calendar_id if kind == "events" else channels.c.account_id
+def key_column(kind: Kind | str):
+    """The column naming a channel's resource: the account for the calendar list, else the
+    calendar."""
+    return channels.c.account_id if Kind(kind).per_account else channels.c.calendar_id
 
 
-def healthy(store: Store, kind: str, key: int, address: str, margin: float = 0.0) -> bool:
+def healthy(store: Store, kind: Kind | str, key: int, address: str,
+            margin: float = 0.0) -> bool:
     """A confirmed, active channel to ``address`` watches the resource (``key``: calendar id
     for events, account id for the calendar list) for ``margin`` more seconds at least."""
     with store.engine.connect() as conn:
         return conn.execute(select(channels.c.id).where(
-            channels.c.kind == kind, key_column(kind) == key, channels.c.state == "active",
-            channels.c.confirmed.is_not(None), channels.c.address == address,
+            channels.c.kind == Kind(kind).value, key_column(kind) == key,
+            channels.c.state == "active", channels.c.confirmed.is_not(None),
+            channels.c.address == address,
             channels.c.expiration > time.time() + margin).limit(1)).first() is not None
+
+
+def _channels(store: Store, *where) -> list[Channel]:
+    with store.engine.connect() as conn:
+        return [records.channel(r) for r in conn.execute(
+            select(channels).where(*where).order_by(channels.c.created, channels.c.id))]
 
 
 def _set(store: Store, channel_id: str, **values) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from sqlalchemy import create_engine, event, select, text, update
+from sqlalchemy import create_engine, event, inspect, select, text, update
 from sqlalchemy.engine import Engine
 
 from . import schema
@@ -24,8 +24,18 @@ def _add_occurrence_index(conn) -> None:
     conn.execute(update(schema.calendars).values(sync_token=None))
 
 
+def _add_calendar_kind(conn) -> None:
+    # Every collection so far is a Google calendar's events; nothing else changes (ETags,
+    # revisions and sync tokens stay valid). A calendars table created by this version's
+    # create_all under an older version number already has the column.
+    if "kind" not in {c["name"] for c in inspect(conn).get_columns("calendars")}:
+        conn.execute(text("ALTER TABLE calendars ADD COLUMN kind VARCHAR(16) NOT NULL "
+                          "DEFAULT 'events'"))
+
+
 # Steps from version N to N+1, as callables taking a connection.
-MIGRATIONS: dict[int, object] = {1: _add_channels, 2: _add_occurrence_index}
+MIGRATIONS: dict[int, object] = {1: _add_channels, 2: _add_occurrence_index,
+                                 3: _add_calendar_kind}
 
 
 class SchemaTooNew(RuntimeError):

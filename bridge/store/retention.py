@@ -1,7 +1,7 @@
 """Retention: drop tombstones (and with them the CalDAV sync history) older than a cutoff.
 
 Client sync tokens from before the newest dropped tombstone can no longer be answered
-exactly, so the calendar's ``min_revision`` moves past it and such tokens get the
+exactly, so the calendar's ``min_revision`` moves up to it and such tokens get the
 valid-sync-token error; the client then resyncs in full.
 """
 

@@ -4,15 +4,19 @@ Google is the source of truth for event data; these tables are the source of tru
 CalDAV clients have seen: the rendered resources, their ETags and the per-calendar revision
 that every change bumps (ctag and RFC 6578 tokens come from it). Deleted resources stay as
 tombstone rows (``deleted``) until pruned, so a sync token can report them.
+
+POSIX-second and revision columns are BigInteger: open-ended series end at 10000-01-01
+(253402300800), beyond PostgreSQL's 32-bit INTEGER. (SQLite stores any integer as 64 bits,
+so databases written before this need no change.)
 """
 
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String,
-                        Table, Text, UniqueConstraint)
+from sqlalchemy import (BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, MetaData,
+                        String, Table, Text, UniqueConstraint)
 
 # Bump when the tables change, and add a step to database.MIGRATIONS.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -57,12 +61,14 @@ calendars = Table(
     Column("default_reminders", Text, nullable=False, default="[]"),   # JSON
     Column("sync_token", Text),                            # Google's nextSyncToken
     Column("epoch", String(16), nullable=False),           # changes only if history is lost
-    Column("revision", Integer, nullable=False, default=0),
-    Column("min_revision", Integer, nullable=False, default=0),   # older client tokens: invalid
+    Column("revision", BigInteger, nullable=False, default=0),
+    Column("min_revision", BigInteger, nullable=False, default=0),  # older client tokens: invalid
     Column("last_sync", Float, nullable=False, default=0.0),
     Column("last_modified", Float, nullable=False, default=0.0),
     Column("last_error", Text),
     Column("deleted", Boolean, nullable=False, default=False),
+    # What the collection holds: a calendar's events, or (later) a task list (v4).
+    Column("kind", String(16), nullable=False, default="events", server_default="events"),
     UniqueConstraint("account_id", "google_id"),
     UniqueConstraint("user_id", "slug"),
 )
@@ -89,15 +95,15 @@ items = Table(
     Column("uid", Text, nullable=False),
     Column("text", Text),                                  # NULL for a tombstone
     Column("etag", String(80)),
-    Column("start", Integer, nullable=False, default=0),   # POSIX bounds of all occurrences
-    Column("end", Integer, nullable=False, default=0),
+    Column("start", BigInteger, nullable=False, default=0),    # POSIX bounds of all occurrences
+    Column("end", BigInteger, nullable=False, default=0),
     Column("recurring", Boolean, nullable=False, default=False),
-    Column("revision", Integer, nullable=False),
+    Column("revision", BigInteger, nullable=False),
     Column("deleted", Boolean, nullable=False, default=False),
     Column("last_modified", Float, nullable=False),
     # The occurrence index of a recurring item covers [indexed_from, indexed_until).
-    Column("indexed_from", Integer, nullable=False, default=0),
-    Column("indexed_until", Integer, nullable=False, default=0),
+    Column("indexed_from", BigInteger, nullable=False, default=0),
+    Column("indexed_until", BigInteger, nullable=False, default=0),
     UniqueConstraint("calendar_id", "href"),
     Index("ix_items_uid", "calendar_id", "uid"),
     Index("ix_items_revision", "calendar_id", "revision"),
@@ -139,8 +145,8 @@ occurrences = Table(
     Column("calendar_id", Integer, ForeignKey("calendars.id", ondelete="CASCADE"),
            nullable=False),
     Column("href", String(1100), nullable=False),
-    Column("start", Integer, nullable=False),
-    Column("end", Integer, nullable=False),
+    Column("start", BigInteger, nullable=False),
+    Column("end", BigInteger, nullable=False),
     Index("ix_occurrences_range", "calendar_id", "start", "end"),
     Index("ix_occurrences_href", "calendar_id", "href"),
 )

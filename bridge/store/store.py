@@ -1,8 +1,11 @@
 """Reads and writes of the local store.
 
-Reads are plain queries (safe from any thread; SQLite WAL lets them run beside a writer).
-Writes go through ``Store.write()``, one transaction under an in-process lock, so a sync's
-items, revision bump and Google sync token commit together or not at all.
+Reads are plain queries (safe from any thread; SQLite WAL lets them run beside a writer) and
+answer bridge.model records or plain values. Writes go through ``Store.write()``, one
+transaction under an in-process lock, so a sync's items, revision bump and Google sync token
+commit together or not at all. That lock only serialises transactions (SQLite allows one
+writer); that one sync or write of a calendar runs at a time is the business of
+``Store.leases``.
 """
 
 from __future__ import annotations
@@ -15,17 +18,25 @@ from typing import Iterable, Iterator
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Engine, Row
 
+from ..model import Account, Calendar, GoogleEvent, Item, SyncState
+from . import records
 from .database import open_engine
+from .leases import Leases, LocalLeases
 from .schema import accounts, calendars, google_events, items, occurrences, shadows, users
 from .transaction import Tx
 
+
 class Store:
-    def __init__(self, url: str):
+    def __init__(self, url: str, leases: Leases | None = None):
         self.engine: Engine = open_engine(url)
+        self.leases: Leases = leases or LocalLeases()
         self._write_lock = threading.RLock()
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
+        """One transaction, committed when the block ends. The lock only keeps transactions
+        apart (SQLite has one writer); a sync or client write spanning several transactions
+        holds ``self.leases.exclusive(...)`` for that."""
         with self._write_lock, self.engine.begin() as conn:
             tx = Tx(conn)
             yield tx
@@ -52,59 +63,74 @@ class Store:
         with self.write() as tx:
             return tx.ensure_user(name)
 
-    def accounts(self, user: str | None = None) -> list[Row]:
+    def accounts(self, user: str | None = None) -> list[Account]:
         query = select(accounts, users.c.name.label("user")).join(users)
         if user is not None:
             query = query.where(users.c.name == user)
-        return self._rows(query.order_by(accounts.c.id))
+        return [records.account(r) for r in self._rows(query.order_by(accounts.c.id))]
 
-    def account(self, account_id: int) -> Row | None:
-        return self._row(select(accounts, users.c.name.label("user")).join(users)
-                         .where(accounts.c.id == account_id))
+    def account(self, account_id: int) -> Account | None:
+        return records.one(records.account, self._row(
+            select(accounts, users.c.name.label("user")).join(users)
+            .where(accounts.c.id == account_id)))
 
     # --- calendars ------------------------------------------------------------------------------
 
-    def calendars(self, user: str) -> list[Row]:
-        return self._rows(select(calendars).join(users, calendars.c.user_id == users.c.id)
-                          .where(users.c.name == user, calendars.c.deleted.is_(False))
-                          .order_by(calendars.c.slug))
+    def calendars(self, user: str) -> list[Calendar]:
+        return [records.calendar(r) for r in self._rows(
+            select(calendars).join(users, calendars.c.user_id == users.c.id)
+            .where(users.c.name == user, calendars.c.deleted.is_(False))
+            .order_by(calendars.c.slug))]
 
-    def calendars_of_account(self, account_id: int) -> list[Row]:
-        return self._rows(select(calendars).where(calendars.c.account_id == account_id,
-                                                  calendars.c.deleted.is_(False)))
+    def calendars_of_account(self, account_id: int) -> list[Calendar]:
+        return [records.calendar(r) for r in self._rows(
+            select(calendars).where(calendars.c.account_id == account_id,
+                                    calendars.c.deleted.is_(False)).order_by(calendars.c.id))]
 
-    def calendar(self, calendar_id: int) -> Row | None:
-        return self._row(select(calendars).where(calendars.c.id == calendar_id))
+    def calendar(self, calendar_id: int) -> Calendar | None:
+        """The calendar, also when it left its Google account (``deleted``)."""
+        return records.one(records.calendar, self._row(
+            select(calendars).where(calendars.c.id == calendar_id)))
 
-    def calendar_by_slug(self, user: str, slug: str) -> Row | None:
-        return self._row(select(calendars).join(users, calendars.c.user_id == users.c.id)
-                         .where(users.c.name == user, calendars.c.slug == slug,
-                                calendars.c.deleted.is_(False)))
+    def calendar_by_slug(self, user: str, slug: str) -> Calendar | None:
+        return records.one(records.calendar, self._row(
+            select(calendars).join(users, calendars.c.user_id == users.c.id)
+            .where(users.c.name == user, calendars.c.slug == slug,
+                   calendars.c.deleted.is_(False))))
+
+    def sync_state(self, calendar_id: int) -> SyncState | None:
+        """The calendar's epoch and revisions: one primary-key lookup, no items read."""
+        return records.one(records.sync_state, self._row(
+            select(calendars.c.epoch, calendars.c.revision, calendars.c.min_revision)
+            .where(calendars.c.id == calendar_id)))
 
     # --- items ----------------------------------------------------------------------------------
 
-    def items(self, calendar_id: int, hrefs: Iterable[str]) -> list[Row]:
+    def items(self, calendar_id: int, hrefs: Iterable[str]) -> list[Item]:
         hrefs = list(hrefs)
         out = []
         for start in range(0, len(hrefs), 500):      # stay under SQLite's variable limit
-            out += self._rows(select(items).where(
-                items.c.calendar_id == calendar_id, items.c.deleted.is_(False),
-                items.c.href.in_(hrefs[start:start + 500])))
+            out += self._items(items.c.href.in_(hrefs[start:start + 500]),
+                               calendar_id=calendar_id)
         return out
 
-    def all_items(self, calendar_id: int) -> list[Row]:
-        return self._rows(select(items).where(items.c.calendar_id == calendar_id,
-                                              items.c.deleted.is_(False)))
+    def all_items(self, calendar_id: int) -> list[Item]:
+        return self._items(calendar_id=calendar_id)
 
-    def single_items_in_range(self, calendar_id: int, start: int, end: int) -> list[Row]:
+    def live_hrefs(self, calendar_id: int) -> list[str]:
+        """Every live resource's href, without its text (an initial sync-collection)."""
+        return [r.href for r in self._rows(select(items.c.href).where(
+            items.c.calendar_id == calendar_id, items.c.deleted.is_(False))
+            .order_by(items.c.href))]
+
+    def single_items_in_range(self, calendar_id: int, start: int, end: int) -> list[Item]:
         """Non-recurring items whose bounds overlap [start, end) as Radicale's time-range test
         does (an event without duration matches from its start). Series are the occurrence
         index's business: their open-ended bounds would match every range."""
-        return self._rows(select(items).where(
-            items.c.calendar_id == calendar_id, items.c.deleted.is_(False),
-            items.c.recurring.is_(False),
-            items.c.start < end, or_(items.c.end > start,
-                                     and_(items.c.end == items.c.start, items.c.start >= start))))
+        return self._items(items.c.recurring.is_(False), items.c.start < end,
+                           or_(items.c.end > start,
+                               and_(items.c.end == items.c.start, items.c.start >= start)),
+                           calendar_id=calendar_id)
 
     def recurring_in_range(self, calendar_id: int, start: int, end: int) -> dict[str, bool]:
         """Recurring items that may happen in [start, end): href → True if the occurrence
@@ -133,19 +159,27 @@ class Store:
     def changed_since(self, calendar_id: int, revision: int) -> list[str]:
         """Hrefs changed or deleted after ``revision`` (live and tombstones)."""
         return [r.href for r in self._rows(select(items.c.href).where(
-            items.c.calendar_id == calendar_id, items.c.revision > revision))]
+            items.c.calendar_id == calendar_id, items.c.revision > revision)
+            .order_by(items.c.revision, items.c.href))]
 
-    def google_events(self, calendar_id: int) -> list[Row]:
-        return self._rows(select(google_events).where(google_events.c.calendar_id == calendar_id))
+    def google_events(self, calendar_id: int) -> list[GoogleEvent]:
+        return [records.google_event(r) for r in self._rows(
+            select(google_events).where(google_events.c.calendar_id == calendar_id))]
 
     def google_events_of(self, calendar_id: int, uid: str) -> list[dict]:
         return [json.loads(r.data) for r in self._rows(
             select(google_events.c.data).where(google_events.c.calendar_id == calendar_id,
                                                google_events.c.uid == uid))]
 
-    def item(self, calendar_id: int, href: str) -> Row | None:
-        return self._row(select(items).where(items.c.calendar_id == calendar_id,
-                                             items.c.href == href, items.c.deleted.is_(False)))
+    def item(self, calendar_id: int, href: str) -> Item | None:
+        """The live resource at ``href`` (None for a tombstone)."""
+        found = self._items(items.c.href == href, calendar_id=calendar_id)
+        return found[0] if found else None
+
+    def _items(self, *where, calendar_id: int) -> list[Item]:
+        """The calendar's live items matching ``where``."""
+        return [records.item(r) for r in self._rows(select(items).where(
+            items.c.calendar_id == calendar_id, items.c.deleted.is_(False), *where))]
 
     # --- what a sync needs before its transaction (the caller holds the calendar's lease) ---
 

@@ -1,5 +1,7 @@
 """One write transaction of the local store: everything a sync or a client write changes,
-committed together (see ``Store.write``). Inserts are batched until ``flush``."""
+committed together (see ``Store.write``). Inserts are batched until ``flush``; a statement
+that reads, changes or deletes rows a batched insert may hold flushes first, so the batching
+never shows."""
 
 from __future__ import annotations
 
@@ -9,10 +11,11 @@ import secrets
 import time
 from typing import Iterable
 
-from sqlalchemy import select, update
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection
 
-from ..model import Occurrences, Rendered
+from ..model import Calendar, Item, Occurrences, Rendered
+from . import records
 from .schema import accounts, calendars, google_events, items, occurrences, shadows, users
 
 
@@ -26,7 +29,6 @@ def slug_for(google_id: str) -> str:
     return _UNSAFE.sub("-", name.replace("@", "-at-")).strip("-.")[:200] or "calendar"
 
 
-
 class Tx:
     """One write transaction."""
 
@@ -35,6 +37,8 @@ class Tx:
         self._pending_items: list[dict] = []
         self._pending_occurrences: list[dict] = []
         self._pending_events: list[dict] = []
+        # (calendar, href or event id) of batched rows; a chance match only costs a flush
+        self._pending_keys: set[tuple[int, str]] = set()
 
     def ensure_user(self, name: str) -> int:
         row = self.conn.execute(select(users.c.id).where(users.c.name == name)).first()
@@ -77,15 +81,16 @@ class Tx:
             epoch=secrets.token_hex(4), last_modified=time.time(), **fields,
         )).inserted_primary_key[0]
 
-    def calendar_row(self, account_id: int, google_id: str) -> Row | None:
-        return self.conn.execute(select(calendars).where(
-            calendars.c.account_id == account_id, calendars.c.google_id == google_id)).first()
+    def calendar_row(self, account_id: int, google_id: str) -> Calendar | None:
+        return records.one(records.calendar, self.conn.execute(select(calendars).where(
+            calendars.c.account_id == account_id, calendars.c.google_id == google_id)).first())
 
     def set_calendar(self, calendar_id: int, **values) -> None:
         self.conn.execute(update(calendars).where(calendars.c.id == calendar_id).values(**values))
 
     def forget_calendar(self, calendar_id: int) -> None:
         """The calendar left the Google account: hide it and drop its cached data."""
+        self.flush()
         for table in (google_events, items, shadows, occurrences):
             self.conn.execute(table.delete().where(table.c.calendar_id == calendar_id))
         self.conn.execute(update(calendars).where(calendars.c.id == calendar_id).values(
@@ -101,6 +106,7 @@ class Tx:
     # --- Google events --------------------------------------------------------------------------
 
     def google_event_uids(self, calendar_id: int, event_ids: Iterable[str]) -> dict[str, str]:
+        self.flush()
         ids = list(event_ids)
         out = {}
         for start in range(0, len(ids), 500):
@@ -119,16 +125,20 @@ class Tx:
         self._pending_events.append(dict(
             calendar_id=calendar_id, event_id=event["id"], uid=uid,
             etag=event.get("etag", ""), data=json.dumps(event, sort_keys=True)))
+        self._pending_keys.add((calendar_id, event["id"]))
 
     def delete_google_event(self, calendar_id: int, event_id: str) -> None:
+        self._flush_if_pending(calendar_id, event_id)
         self.conn.execute(google_events.delete().where(google_events.c.calendar_id == calendar_id,
                                                        google_events.c.event_id == event_id))
 
     def delete_google_events_of(self, calendar_id: int, uid: str) -> None:
+        self.flush()
         self.conn.execute(google_events.delete().where(google_events.c.calendar_id == calendar_id,
                                                        google_events.c.uid == uid))
 
     def clear_google_events(self, calendar_id: int) -> None:
+        self.flush()
         self.conn.execute(google_events.delete().where(google_events.c.calendar_id == calendar_id))
 
     def google_events_of(self, calendar_id: int, uid: str) -> list[dict]:
@@ -160,20 +170,23 @@ class Tx:
 
     def item_etags(self, calendar_id: int) -> dict[str, tuple[str, str | None]]:
         """uid -> (href, etag) of live items."""
+        self.flush()
         return {r.uid: (r.href, r.etag) for r in self.conn.execute(
             select(items.c.uid, items.c.href, items.c.etag).where(
                 items.c.calendar_id == calendar_id, items.c.deleted.is_(False)))}
 
     def has_rows(self, calendar_id: int) -> bool:
         """Whether the calendar has any item row, live or tombstone."""
+        self.flush()
         return self.conn.execute(select(items.c.id).where(
             items.c.calendar_id == calendar_id).limit(1)).first() is not None
 
-    def item_by_uid(self, calendar_id: int, uid: str) -> Row | None:
+    def item_by_uid(self, calendar_id: int, uid: str) -> Item | None:
+        """The resource with this UID: the live one if any, else its newest tombstone."""
         self.flush()
-        return self.conn.execute(select(items).where(items.c.calendar_id == calendar_id,
-                                                     items.c.uid == uid)
-                                 .order_by(items.c.deleted)).first()
+        return records.one(records.item, self.conn.execute(select(items).where(
+            items.c.calendar_id == calendar_id, items.c.uid == uid)
+            .order_by(items.c.deleted, items.c.revision.desc())).first())
 
     def put_item(self, calendar_id: int, href: str, rendered: Rendered, revision: int,
                  index: Occurrences | None = None, *, new: bool = False,
@@ -187,11 +200,13 @@ class Tx:
                       indexed_from=index.indexed_from if index else 0,
                       indexed_until=index.indexed_until if index else 0)
         if not new:
+            self._flush_if_pending(calendar_id, href)
             self._drop_occurrences(calendar_id, href)
             done = self.conn.execute(update(items).where(items.c.calendar_id == calendar_id,
                                                          items.c.href == href).values(**values))
         if new or done.rowcount == 0:
             self._pending_items.append(dict(calendar_id=calendar_id, href=href, **values))
+            self._pending_keys.add((calendar_id, href))
         if index is not None:
             self._pending_occurrences += [dict(calendar_id=calendar_id, href=href, start=s,
                                                end=e) for s, e in index.spans]
@@ -209,23 +224,35 @@ class Tx:
         if self._pending_occurrences:
             self.conn.execute(occurrences.insert(), self._pending_occurrences)
             self._pending_occurrences = []
+        self._pending_keys.clear()
+
+    def _flush_if_pending(self, calendar_id: int, key: str) -> None:
+        if (calendar_id, key) in self._pending_keys:
+            self.flush()
 
     def _drop_occurrences(self, calendar_id: int, href: str) -> None:
         self.conn.execute(occurrences.delete().where(occurrences.c.calendar_id == calendar_id,
                                                      occurrences.c.href == href))
 
     def tombstone_item(self, calendar_id: int, href: str, revision: int) -> None:
+        self._flush_if_pending(calendar_id, href)
         self._drop_occurrences(calendar_id, href)
         self.conn.execute(update(items).where(items.c.calendar_id == calendar_id,
                                               items.c.href == href).values(
             text=None, etag=None, deleted=True, revision=revision, last_modified=time.time()))
 
     def prune(self, calendar_id: int, before_revision: int) -> int:
-        """Drop tombstones older than a revision; tokens from before it become invalid."""
-        done = self.conn.execute(items.delete().where(
-            items.c.calendar_id == calendar_id, items.c.deleted.is_(True),
-            items.c.revision < before_revision))
+        """Drop tombstones older than a revision. Client tokens from before the newest of them
+        become invalid; a token at its revision has seen every dropped deletion and stays
+        valid (so does the current token, even if that deletion was the last change)."""
+        self.flush()
+        old = (items.c.calendar_id == calendar_id, items.c.deleted.is_(True),
+               items.c.revision < before_revision)
+        newest = self.conn.execute(select(func.max(items.c.revision)).where(*old)).scalar()
+        if newest is None:
+            return 0
+        done = self.conn.execute(items.delete().where(*old))
         self.conn.execute(update(calendars).where(calendars.c.id == calendar_id,
-                                                  calendars.c.min_revision < before_revision)
-                          .values(min_revision=before_revision))
+                                                  calendars.c.min_revision < newest)
+                          .values(min_revision=newest))
         return done.rowcount

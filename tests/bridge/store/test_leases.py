@@ -9,6 +9,7 @@ from contextlib import ExitStack
 import pytest
 
 from bridge.model import Kind
+from bridge.store import Store
 from bridge.store.leases import LeaseBusy, Leases, LocalLeases
 
 from tests.support import wait_for
@@ -38,6 +39,15 @@ class Holder:
         self.release.set()
         self.thread.join(30)
         assert not self.thread.is_alive()
+
+
+def test_the_store_coordinates_through_local_leases(store):
+    assert isinstance(store.leases, LocalLeases) and isinstance(store.leases, Leases)
+
+
+def test_a_store_takes_other_leases(tmp_path):
+    leases = LocalLeases()
+    assert Store(f"sqlite:///{tmp_path / 'db'}", leases=leases).leases is leases
 
 
 def test_a_held_lease_excludes_other_threads_but_not_other_things():
