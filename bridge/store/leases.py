@@ -74,7 +74,7 @@ class _Slot:
 
 
 class LocalLeases(Leases):
-    """Leases among the threads of this process."""
+    """Leases among the threads of this process; ``clock`` dates the ``run_once`` claims."""
 
     def __init__(self, clock: Callable[[], float] = time.time):
         self.clock = clock
