@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Iterable
 
 # "Forever": 10000-01-01T00:00:00Z, the bound Radicale uses for open-ended items.
 END_OF_TIME = 253402300800
@@ -154,6 +155,7 @@ class Occurrences:
 
 @dataclass(frozen=True)
 class Changes:
-    """What changed in a collection since a client's sync token."""
+    """What changed in a collection since a client's sync token (``hrefs`` may be read
+    lazily: iterate it once)."""
     token: str
-    hrefs: tuple[str, ...]
+    hrefs: Iterable[str]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 
 def default_data_dir() -> str:
@@ -21,6 +23,9 @@ class Settings:
     freshness: float = 30.0                 # seconds a calendar counts as fresh
     google_timeout: float = 30.0
     send_updates: str = "none"              # Google's sendUpdates for client writes
+    # Seams: tests pass a fake clock or a sleep that records instead of waiting.
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
 
     def __post_init__(self) -> None:
         if self.send_updates not in ("none", "externalOnly", "all"):

@@ -35,30 +35,32 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _link(args: argparse.Namespace) -> int:
-    from bridge.google import GoogleError
-    from bridge.google.credentials import CredentialsError
+    from bridge.errors import BridgeError
 
-    from .options import PLUGIN_SCHEMA, settings_from
-    from .registry import register
-    from .server import load_configuration
-
-    configuration = load_configuration(args.config)
-    bridge = register(configuration, settings_from(configuration.copy(PLUGIN_SCHEMA)))
+    bridge = _bridge(args.config)
     try:
         bridge.link(args.user, args.credentials, subject=args.subject, progress=_progress)
-    except (CredentialsError, GoogleError) as exc:
+    except BridgeError as exc:
         print(f"gcaldav link: {exc}", file=sys.stderr)
         return 1
-    print(f"linked {args.user}: {len(bridge.store.calendars(args.user))} calendars", flush=True)
+    print(f"linked {args.user}: {len(bridge.calendars(args.user))} calendars", flush=True)
     return 0
+
+
+def _bridge(config_path: str):
+    from radicale_plugin.options import PLUGIN_SCHEMA, settings_from
+    from radicale_plugin.registry import register
+
+    from .server import load_configuration
+
+    configuration = load_configuration(config_path)
+    return register(configuration, settings_from(configuration.copy(PLUGIN_SCHEMA)))
 
 
 def _status(args: argparse.Namespace) -> int:
     """Per account and calendar: last sync, lag, push channel expiry, last error."""
-    from bridge.store import Store
-    from bridge.store import channels as stored_channels
+    from radicale_plugin.options import PLUGIN_SCHEMA, settings_from
 
-    from .options import PLUGIN_SCHEMA, settings_from
     from .server import load_configuration
 
     settings = settings_from(load_configuration(args.config).copy(PLUGIN_SCHEMA))
@@ -67,38 +69,27 @@ def _status(args: argparse.Namespace) -> int:
         print(f"gcaldav status: no database at {settings.database.removeprefix('sqlite:///')}"
               " (link an account first)", file=sys.stderr)
         return 1
-    store, now = Store(settings.database), time.time()
-    channels = stored_channels.all_channels(store)
-
-    def channel(kind: str, key: int) -> str:
-        live = [c for c in channels if c.kind == kind and c.state == "active"
-                and (c.calendar_id if kind == "events" else c.account_id) == key
-                and c.expiration > now]
-        if not live:
-            return "none"
-        newest = max(live, key=lambda c: c.expiration)
-        return f"in {_duration(newest.expiration - now)}" + ("" if newest.confirmed
-                                                            else " (unconfirmed)")
-
-    def row(name: str, last: float, kind: str, key: int, error: str | None) -> str:
-        synced = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(last)) if last else "never"
-        lag = _duration(now - last) if last else "-"
-        return (f"  {name[:40]:<40} {synced:<21} {lag:>7}  {channel(kind, key):<22} "
-                f"{(error or '-').splitlines()[0]}")
-
-    accounts = store.accounts()
-    if not accounts:
+    report = _bridge(args.config).status()
+    if not report.accounts:
         print("no linked accounts")
-    for account in accounts:
+    for account in report.accounts:
         print(f"{account.user} <{account.email}> (account {account.id})")
         print(f"  {'CALENDAR':<40} {'LAST SYNC (UTC)':<21} {'LAG':>7}  {'CHANNEL EXPIRES':<22} "
               "LAST ERROR")
-        print(row("(calendar list)", account.list_synced, "list", account.id,
-                  account.last_error))
-        for calendar in store.calendars_of_account(account.id):
-            print(row(calendar.slug, calendar.last_sync, "events", calendar.id,
-                      calendar.last_error))
+        for watched in (account.calendar_list, *account.calendars):
+            print(_status_line(watched, report.now))
     return 0
+
+
+def _status_line(watched, now: float) -> str:
+    last = watched.last_sync
+    synced = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(last)) if last else "never"
+    lag = _duration(now - last) if last else "-"
+    channel = "none" if watched.channel_expires is None else (
+        f"in {_duration(watched.channel_expires - now)}"
+        + ("" if watched.channel_confirmed else " (unconfirmed)"))
+    error = (watched.last_error or "-").splitlines()[0]
+    return f"  {watched.name[:40]:<40} {synced:<21} {lag:>7}  {channel:<22} {error}"
 
 
 def _duration(seconds: float) -> str:

@@ -1,9 +1,8 @@
 """Serving Radicale with the plugin: a threaded WSGI server (``gcaldav serve``).
 
-Radicale's own server loop owns its socket handling; we need our own launcher to wrap the
-application in middleware (the push webhook, /metrics, /healthz: ``webhook.py``) — see
-shared/reference/radicale-plugin-api.md §6, approach A. The server runs the bridge's
-background work (polling, push channels, pruning) while it serves.
+Radicale's own server loop owns its socket handling; we need our own launcher to route our
+paths (the push webhook, /metrics, /healthz: ``web/``) before Radicale. The server runs the
+bridge's background work (polling, push channels, pruning) while it serves.
 """
 
 from __future__ import annotations
@@ -12,12 +11,17 @@ import socketserver
 import wsgiref.simple_server
 
 import radicale
+import radicale.auth
 from radicale import config
+from radicale.auth import AuthContext
 from radicale.server import RequestHandler
 
-from . import registry, webhook
-from .options import PLUGIN_SCHEMA, background_from
-from .outcome import OutcomeMiddleware
+from radicale_plugin import registry
+from radicale_plugin.options import PLUGIN_SCHEMA, background_from
+from radicale_plugin.outcome import OutcomeMiddleware
+
+from .web import WebApp
+from .web.routes import WEBHOOK_PATH
 
 
 class ThreadingWSGIServer(socketserver.ThreadingMixIn, wsgiref.simple_server.WSGIServer):
@@ -39,17 +43,25 @@ def load_configuration(path: str) -> config.Configuration:
     return configuration
 
 
-def make_app(configuration: config.Configuration):
+def make_app(configuration: config.Configuration) -> WebApp:
     app = OutcomeMiddleware(radicale.Application(configuration))
     options = configuration.copy(PLUGIN_SCHEMA)
-    login = webhook.radicale_login(configuration) \
-        if options.get("storage", "metrics_auth") else None
-    return webhook.Middleware(app, registry.lookup(configuration), login=login)
+    login = radicale_login(configuration) if options.get("storage", "metrics_auth") else None
+    return WebApp(app, registry.lookup(configuration), login=login)
+
+
+def radicale_login(configuration):
+    """Check a user name and password with Radicale's own [auth] backend."""
+    backend = radicale.auth.load(configuration)
+
+    def login(user: str, password: str) -> bool:
+        return bool(backend.login(user, password, AuthContext())[0])
+    return login
 
 
 def make_server(configuration: config.Configuration, host: str | None = None,
                 port: int | None = None) -> ThreadingWSGIServer:
-    background = background_from(configuration.copy(PLUGIN_SCHEMA), webhook.WEBHOOK_PATH)
+    background = background_from(configuration.copy(PLUGIN_SCHEMA), WEBHOOK_PATH)
     hosts = configuration.get("server", "hosts")
     default_host, default_port = hosts[0] if hosts else ("127.0.0.1", 5232)
     server = ThreadingWSGIServer((host or default_host, default_port if port is None else port),

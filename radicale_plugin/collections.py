@@ -15,13 +15,10 @@ from radicale import item as radicale_item
 from radicale.item import filter as radicale_filter
 from radicale.storage import BaseCollection
 
+from bridge import errors
+from bridge.service import Bridge, calendar_timezone
+
 from . import outcome
-
-from bridge.core import Bridge
-from bridge.write import WriteError
-from bridge.translate import timezones
-
-SYNC_PREFIX = "http://radicale.org/ns/sync/"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -44,7 +41,7 @@ class StoredItem(radicale_item.Item):
         self._etag = record.etag
         self._uid = record.uid
         self._name = "VCALENDAR"
-        self._component_name = "VEVENT"
+        self._component_name = collection.component
         self._time_range = (record.start, record.end)
 
 
@@ -79,6 +76,7 @@ class Principal(Root):
 class Calendar(BaseCollection):
     def __init__(self, bridge: Bridge, user: str, row):
         self.bridge, self.user, self.row = bridge, user, row
+        self.component = row.kind.component
 
     @property
     def path(self) -> str:
@@ -93,10 +91,9 @@ class Calendar(BaseCollection):
 
     def get_meta(self, key=None):
         row = self.row
-        meta = {"tag": "VCALENDAR",
-                "D:displayname": row.summary_override or row.summary or row.google_id,
-                "C:supported-calendar-component-set": "VEVENT",
-                "C:calendar-timezone": timezones.calendar_with_timezone(row.time_zone)}
+        meta = {"tag": "VCALENDAR", "D:displayname": row.name,
+                "C:supported-calendar-component-set": self.component,
+                "C:calendar-timezone": calendar_timezone(row.time_zone)}
         if row.color:
             meta["ICAL:calendar-color"] = row.color
         if row.description:
@@ -114,75 +111,62 @@ class Calendar(BaseCollection):
 
     def get_multi(self, hrefs: Iterable[str]):
         hrefs = list(hrefs)
-        found = {r.href: r for r in self.bridge.store.items(self.row.id, hrefs)}
+        found = {r.href: r for r in self.bridge.items(self.row.id, hrefs)}
         for href in hrefs:
             record = found.get(href)
             yield href, (self._item(record) if record else None)
 
     def get_all(self) -> Iterator[radicale_item.Item]:
-        return (self._item(r) for r in self.bridge.store.all_items(self.row.id))
+        return (self._item(r) for r in self.bridge.all_items(self.row.id))
 
     def get_filtered(self, filters):
         tag, start, end, simple = radicale_filter.simplify_prefilters(filters, "VCALENDAR")
-        if tag not in (None, "VEVENT"):
-            return      # a Google calendar holds events only
-        store = self.bridge.store
+        if tag not in (None, self.component):
+            return
         if start <= radicale_filter.TIMESTAMP_MIN and end >= radicale_filter.TIMESTAMP_MAX:
-            for record in store.all_items(self.row.id):
+            for record in self.bridge.all_items(self.row.id):
                 yield self._item(record), simple
             return
         # The store keeps bounds and occurrences by Radicale's own rules (all-day values
         # from midnight UTC), so its answer needs no re-check, except where it says so.
-        for record in store.single_items_in_range(self.row.id, start, end):
-            yield self._item(record), simple and record.start < record.end
-        # Series: the occurrence index answers (open-ended spans would match every series).
-        recurring = store.recurring_in_range(self.row.id, start, end)
-        for record in store.items(self.row.id, list(recurring)):
-            yield self._item(record), simple and recurring[record.href]
+        for record, certain in self.bridge.items_in_range(self.row.id, start, end):
+            yield self._item(record), simple and certain
 
     def has_uid(self, uid: str) -> bool:
-        return self.bridge.store.has_uid(self.row.id, uid)
+        return self.bridge.has_uid(self.row.id, uid)
 
     def sync(self, old_token: str = "") -> tuple[str, Iterable[str]]:
-        row = self.row
-        token = f"{SYNC_PREFIX}{row.epoch}-{row.revision}"
-        if not old_token:
-            return token, [r.href for r in self.bridge.store.all_items(row.id)]
-        epoch, _, revision = old_token.removeprefix(SYNC_PREFIX).partition("-")
-        if (not old_token.startswith(SYNC_PREFIX) or epoch != row.epoch
-                or not revision.isdigit()):
-            raise ValueError(f"Unknown sync token {old_token!r}")
-        revision = int(revision)
-        if revision < row.min_revision or revision > row.revision:
-            raise ValueError(f"Sync token {old_token!r} is too old or from the future")
-        return token, self.bridge.store.changed_since(row.id, revision)
+        try:
+            changes = self.bridge.changes_since(self.row, old_token)
+        except errors.InvalidSyncToken as exc:
+            raise ValueError(exc.message) from None     # Radicale: 403 valid-sync-token
+        return changes.token, changes.hrefs
 
     # --- writes -------------------------------------------------------------------------------
 
     def upload(self, href, item):
-        replaced = self.bridge.store.item(self.row.id, href)
+        replaced = self.bridge.items(self.row.id, [href])
         raw = outcome.sent_body()
         # The client's own bytes: Radicale re-serialises through vobject, which cuts X- values
         # at the first comma (Apple's X-APPLE-STRUCTURED-LOCATION geo:lat,lon).
         sent = raw.decode("utf-8", "replace") if raw else item.serialize()
         try:
-            self.bridge.writer.put(self.row.id, href, sent)
-        except WriteError as exc:
+            record = self.bridge.put(self.row.id, href, sent)
+        except errors.BridgeError as exc:
             outcome.fail(exc)
             raise ValueError(exc.message) from None
-        record = self.bridge.store.item(self.row.id, href)
         if raw is None or record.text.replace("\r\n", "\n") != sent.replace("\r\n", "\n"):
             outcome.stored_differs()
-        return self._item(record), (self._item(replaced) if replaced else None)
+        return self._item(record), (self._item(replaced[0]) if replaced else None)
 
     def delete(self, href=None):
         if href is None:
-            error = WriteError(403, "Calendars are deleted in Google Calendar, not here.")
+            error = errors.Unsupported("Calendars are deleted in Google Calendar, not here.")
         else:
             try:
-                self.bridge.writer.delete(self.row.id, href)
+                self.bridge.delete(self.row.id, href)
                 return
-            except WriteError as exc:
+            except errors.BridgeError as exc:
                 error = exc
         outcome.fail(error)
         raise RuntimeError(error.message)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-from bridge.background.scheduler import Intervals
+from bridge.service import Intervals
 from bridge.settings import Settings, default_data_dir
 
 

@@ -1,8 +1,9 @@
-"""Answers Radicale cannot give for a storage plugin, given by a WSGI middleware.
+"""Answers Radicale cannot give for a storage plugin, given by a WSGI middleware; and the
+one table mapping the engine's domain errors to HTTP statuses and CalDAV preconditions.
 
 Radicale maps whatever ``upload``/``delete`` raise to 400/403/500; a bridge must also answer
 412 (Google changed meanwhile), 503 with Retry-After (rate limits), 502, a CalDAV
-precondition, and a message a person understands. The collection records the wanted answer
+precondition, and a message a person understands. The collection records the domain error
 for the current request thread here and raises; the middleware, which runs on the same
 thread, replaces Radicale's answer with it. It also drops the ETag of a PUT whose stored
 object differs from what was sent (RFC 4791 §5.3.4), so clients fetch the stored version.
@@ -14,14 +15,51 @@ import io
 import threading
 from xml.sax.saxutils import escape
 
-from bridge.write import WriteError
+from dataclasses import dataclass
+
+from bridge import errors
 
 _local = threading.local()
 NAMESPACES = {"C": "urn:ietf:params:xml:ns:caldav", "D": "DAV:"}
 
 
-def fail(error: WriteError) -> None:
-    _local.error = error
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    message: str
+    precondition: str | None = None         # a CalDAV/WebDAV precondition element
+    retry_after: int | None = None
+
+
+def answer_for(error: errors.BridgeError) -> Answer:
+    """The HTTP answer for a domain error."""
+    message = error.message
+    if isinstance(error, errors.Unsupported):
+        if error.component:
+            return Answer(403, message, "C:supported-calendar-component")
+        return Answer(403, message)
+    if isinstance(error, errors.Conflict):
+        return Answer(409, message, "C:no-uid-conflict" if error.uid else None)
+    if isinstance(error, errors.PreconditionFailed):
+        return Answer(412, message)
+    if isinstance(error, errors.ReadOnly):
+        return Answer(403, message, "D:need-privileges")
+    if isinstance(error, errors.NotFound):
+        return Answer(404, message)
+    if isinstance(error, errors.RateLimited):
+        return Answer(503, message, retry_after=error.retry_after)
+    if isinstance(error, errors.NeedsSignIn):
+        return Answer(503, message, retry_after=300)
+    if isinstance(error, errors.Upstream):
+        return Answer(502 if error.retry_after is None else 503, message,
+                      retry_after=error.retry_after)
+    if isinstance(error, errors.InvalidSyncToken):
+        return Answer(403, message, "D:valid-sync-token")
+    return Answer(400, message)
+
+
+def fail(error: errors.BridgeError) -> None:
+    _local.error = answer_for(error)
 
 
 def stored_differs() -> None:
@@ -64,7 +102,7 @@ class OutcomeMiddleware:
         return _answer(error, start_response)
 
 
-def _answer(error: WriteError, start_response):
+def _answer(error: Answer, start_response):
     from http.client import responses
     if error.precondition:
         prefix, name = error.precondition.split(":", 1)

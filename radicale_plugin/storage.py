@@ -8,9 +8,8 @@ a calendar first brings it up to date from Google if it is older than ``freshnes
 from __future__ import annotations
 
 import contextlib
-import threading
 import zoneinfo
-from typing import Iterable, Iterator
+from typing import Iterator
 
 import vobject
 from radicale import pathutils
@@ -46,8 +45,6 @@ class Storage(BaseStorage):
         _register_zones_with_vobject()
         super().__init__(configuration.copy(PLUGIN_SCHEMA))
         self.bridge = registry.register(original, settings_from(self.configuration))
-        self._locks: dict[str, threading.RLock] = {}
-        self._locks_guard = threading.Lock()
 
     def discover(self, path: str, depth: str = "0", child_context_manager=None,
                  user_groups=frozenset()) -> Iterator:
@@ -55,22 +52,21 @@ class Storage(BaseStorage):
         if not parts:
             yield Root()
             if depth != "0":
-                yield from (Principal(name) for name in self._users())
+                yield from (Principal(name) for name in self.bridge.users())
             return
         user = parts[0]
-        if self.bridge.store.user_id(user) is None:
+        if not self.bridge.has_user(user):
             return
         if len(parts) == 1:
             yield Principal(user)
             if depth != "0":
-                yield from self._calendars(user)
+                yield from (Calendar(self.bridge, user, row)
+                            for row in self.bridge.calendars(user))
             return
-        row = self.bridge.store.calendar_by_slug(user, parts[1])
+        row = self.bridge.calendar(user, parts[1])
         if row is None or len(parts) > 3:
             return
-        self.bridge.engine.ensure_fresh(row.id)
-        # One read after the sync: this request's ctag, token and properties come from it.
-        calendar = Calendar(self.bridge, user, self.bridge.store.calendar(row.id))
+        calendar = Calendar(self.bridge, user, row)
         if len(parts) == 3:
             for _, item in calendar.get_multi([parts[2]]):
                 if item is not None:
@@ -80,20 +76,10 @@ class Storage(BaseStorage):
         if depth != "0":
             yield from calendar.get_all()
 
-    def _users(self) -> list[str]:
-        return sorted({a.user for a in self.bridge.store.accounts()})
-
-    def _calendars(self, user: str) -> Iterable[Calendar]:
-        for account in self.bridge.store.accounts(user):
-            self.bridge.engine.ensure_list_fresh(account.id)
-        for row in self.bridge.store.calendars(user):
-            self.bridge.engine.ensure_fresh(row.id)
-            yield Calendar(self.bridge, user, self.bridge.store.calendar(row.id))
-
     def create_collection(self, href: str, items=None, props=None):
         parts = [p for p in pathutils.strip_path(href).split("/") if p]
         if len(parts) == 1:
-            self.bridge.store.ensure_user(parts[0])
+            self.bridge.ensure_user(parts[0])
             return Principal(parts[0]), {}, []
         raise ValueError("gcaldav serves the calendars of the linked Google account; create "
                          "new calendars in Google Calendar")
@@ -103,22 +89,16 @@ class Storage(BaseStorage):
 
     @contextlib.contextmanager
     def acquire_lock(self, mode: str, user: str = "", *args, path: str = "", **kwargs):
-        """Reads take no lock (the store is safe for concurrent readers). Writes serialise per
-        calendar, never globally, so a slow Google call stalls no other calendar and no
-        reader; and the calendar is first brought up to date, so Radicale's If-Match and
+        """Reads take no lock (the store is safe for concurrent readers). A write holds its
+        calendar for the whole request (never globally, so a slow Google call stalls no other
+        calendar and no reader), after bringing it up to date, so Radicale's If-Match and
         If-None-Match checks see Google's current state."""
-        if mode != "w":
+        parts = [p for p in pathutils.strip_path(path).split("/") if p] if mode == "w" else []
+        row = self.bridge.calendar(parts[0], parts[1], fresh=False) if len(parts) >= 2 else None
+        if row is None:
             yield
             return
-        parts = [p for p in pathutils.strip_path(path).split("/") if p]
-        key = "/".join(parts[:2])
-        with self._locks_guard:
-            lock = self._locks.setdefault(key, threading.RLock())
-        with lock:
-            if len(parts) >= 2:
-                row = self.bridge.store.calendar_by_slug(parts[0], parts[1])
-                if row is not None:
-                    self.bridge.writer.refresh_before_write(row.id)
+        with self.bridge.writing(row.id):
             yield
 
     def verify(self) -> bool:

@@ -19,6 +19,7 @@ from collections import defaultdict
 from typing import Callable
 
 from ..google import GoogleClient, GoogleError, NotFound
+from ..model import Kind
 from ..store import Store
 from ..store import channels as stored
 from .backoff import Backoff, account_wide
@@ -41,7 +42,7 @@ class ChannelManager:
         self._warned: set[str] = set()
         self._lock = threading.Lock()       # one upkeep at a time: no duplicate watches
 
-    def healthy(self, kind: str, key: int) -> bool:
+    def healthy(self, kind: Kind, key: int) -> bool:
         """A confirmed live channel watches the resource (calendar id, or account id for the
         calendar list): changes will be announced, polling Google is unnecessary."""
         return self.address is not None and stored.healthy(self.store, kind, key, self.address)
@@ -53,11 +54,11 @@ class ChannelManager:
         with self._lock:
             wanted = set()
             if self.address:
-                wanted = {("list", account_id)} | {
-                    ("events", c.id) for c in self.store.calendars_of_account(account_id)}
+                wanted = {(Kind.CALENDAR_LIST, account_id)} | {
+                    (Kind.EVENTS, c.id) for c in self.store.calendars_of_account(account_id)}
             groups = defaultdict(list)
             for row in stored.of_account(self.store, account_id):
-                groups[_key(row)].append(row)
+                groups[watched(row)].append(row)
             for key in sorted(wanted):
                 self._keep_one(account_id, key, groups.pop(key, []))
             for rows in groups.values():        # removed calendars, or push switched off
@@ -101,14 +102,14 @@ class ChannelManager:
     def _renew_due(self, row) -> float:
         return row.created + (row.expiration - row.created) * self.renew_fraction
 
-    def _watch(self, account_id: int, key: tuple[str, int]) -> None:
+    def _watch(self, account_id: int, key: tuple[Kind, int]) -> None:
         if self._retry.active(key):
             return
         kind, ident = key
         channel_id, token = uuid.uuid4().hex, secrets.token_urlsafe(32)
         # Stored before asking Google: the sync message may arrive before the watch answer.
         stored.add(self.store, channel_id=channel_id, token=token, kind=kind,
-                   account_id=account_id, calendar_id=ident if kind == "events" else None,
+                   account_id=account_id, calendar_id=None if kind.per_account else ident,
                    address=self.address, created=self.clock())
         body = {"id": channel_id, "type": "web_hook", "address": self.address, "token": token,
                 "expiration": int((self.clock() + self.ttl) * 1000),
@@ -132,10 +133,10 @@ class ChannelManager:
         log.info("push channel %s watches %s %s for %.0f s", channel_id, kind, ident,
                  expiration - self.clock())
 
-    def _call_watch(self, account_id: int, kind: str, ident: int, body: dict) -> dict:
+    def _call_watch(self, account_id: int, kind: Kind, ident: int, body: dict) -> dict:
         client = self.client_for(account_id)
         # No retry after a lost answer: the retry would reuse the id and fail as not unique.
-        if kind == "list":
+        if kind is Kind.CALENDAR_LIST:
             return client.call(lambda s: s.calendarList().watch(body=body),
                                retry_connection_errors=False)
         google_id = self.store.calendar(ident).google_id
@@ -165,7 +166,7 @@ class ChannelManager:
             log.warning("stopping push channel %s failed (%s); trying again later", row.id, exc)
             return
         stored.delete(self.store, row.id)
-        log.info("stopped push channel %s (%s %s)", row.id, row.kind, _key(row)[1])
+        log.info("stopped push channel %s (%s %s)", row.id, row.kind, watched(row)[1])
 
     def _warn_if_silent(self, row, now: float) -> None:
         if not row.confirmed and now - row.created > UNCONFIRMED_WARNING \
@@ -176,5 +177,7 @@ class ChannelManager:
                         now - row.created, self.address)
 
 
-def _key(row) -> tuple[str, int]:
-    return (row.kind, row.calendar_id if row.kind == "events" else row.account_id)
+def watched(row) -> tuple[Kind, int]:
+    """What a stored channel watches: its kind and the calendar's or the account's id."""
+    kind = Kind(row.kind)
+    return kind, row.account_id if kind.per_account else row.calendar_id

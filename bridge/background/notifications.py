@@ -19,6 +19,7 @@ from typing import Callable, Mapping
 from ..ops.metrics import Metrics
 from ..store import Store
 from ..store import channels as stored
+from .channels import watched
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class Notifications:
             return self._accept("sync")
         if self._duplicate(channel_id, number):
             return self._accept("duplicate")
-        self.on_change(row.kind, row.calendar_id if row.kind == "events" else row.account_id)
+        self.on_change(*watched(row))
         return self._accept("change")
 
     def _duplicate(self, channel_id: str, number: str) -> bool:

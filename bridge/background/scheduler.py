@@ -22,6 +22,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from ..google import GoogleError
+from ..model import Kind
 from ..store import Store, retention
 from ..sync import SyncEngine
 from .backoff import Backoff, account_wide
@@ -97,7 +98,7 @@ class Scheduler:
 
     # --- signals ------------------------------------------------------------------------------
 
-    def notify(self, kind: str, key: int) -> None:
+    def notify(self, kind: Kind, key: int) -> None:
         """A push notification: the resource changed."""
         self.queue.request((kind, key), PUSH_DELAY)
 
@@ -117,15 +118,15 @@ class Scheduler:
         if self.paused.active(account.id):
             return
         now = time.time()
-        every = self.intervals.push if self.channels.healthy("list", account.id) \
+        every = self.intervals.push if self.channels.healthy(Kind.CALENDAR_LIST, account.id) \
             else self.intervals.calendar_list
-        self._request_if_due(("list", account.id), account.list_synced, every, now)
+        self._request_if_due((Kind.CALENDAR_LIST, account.id), account.list_synced, every, now)
         for calendar in self.store.calendars_of_account(account.id):
-            self._request_if_due(("events", calendar.id), calendar.last_sync,
+            self._request_if_due((Kind.EVENTS, calendar.id), calendar.last_sync,
                                  self.interval(calendar.id, now), now)
 
     def interval(self, calendar_id: int, now: float) -> float:
-        if self.channels.healthy("events", calendar_id):
+        if self.channels.healthy(Kind.EVENTS, calendar_id):
             return self.intervals.push
         if now - self._reads.get(calendar_id, 0.0) < ACTIVE_WINDOW:
             return min(self.intervals.active, self.intervals.sync)
@@ -135,10 +136,10 @@ class Scheduler:
         if (key in self._dirty or now - last >= every) and not self.errors.active(key):
             self.queue.request(key)
 
-    def run(self, key: tuple[str, int]) -> None:
+    def run(self, key: tuple[Kind, int]) -> None:
         """One sync, run by the queue (never twice at once for a key)."""
-        kind, ident = key
-        if kind == "events":
+        kind, ident = Kind(key[0]), key[1]
+        if kind is Kind.EVENTS:
             calendar = self.store.calendar(ident)
             if calendar is None or calendar.deleted:
                 return
@@ -150,7 +151,7 @@ class Scheduler:
             return
         self._dirty.discard(key)
         try:
-            if kind == "events":
+            if kind is Kind.EVENTS:
                 self.engine.sync_calendar(ident)
             else:
                 self.engine.sync_calendar_list(ident)
@@ -170,7 +171,7 @@ class Scheduler:
             return
         self.errors.clear(key)
         self.paused.clear(account_id)
-        if kind == "list":
+        if kind is Kind.CALENDAR_LIST:
             self._after_list_sync(account_id)
 
     def _after_list_sync(self, account_id: int) -> None:
@@ -178,7 +179,7 @@ class Scheduler:
         rather than at the next tick."""
         for calendar in self.store.calendars_of_account(account_id):
             if not calendar.last_sync:
-                self.queue.request(("events", calendar.id))
+                self.queue.request((Kind.EVENTS, calendar.id))
         self._maintain(account_id)
 
     def maintain_channels(self) -> None:

@@ -16,6 +16,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client import generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
+from ..model import Kind
+
 from ..store import Store
 from ..store import channels as stored_channels
 
@@ -46,7 +48,7 @@ class Metrics:
     def observe_call(self, method: str, outcome: str, seconds: float) -> None:
         self.google_calls.labels(method or "unknown", outcome).inc()
 
-    def observe_sync(self, kind: str, key: int, seconds: float,
+    def observe_sync(self, kind: Kind, key: int, seconds: float,
                      error: Exception | None) -> None:
         outcome = "ok" if error is None else type(error).__name__
         self.sync_seconds.labels(kind, outcome).observe(seconds)

@@ -1,5 +1,5 @@
-"""Keeping the local store in step with Google."""
+"""Keeping the local store in step with Google: feed → materialise → mirror."""
 
-from .engine import SyncEngine, SyncResult
+from .engine import SyncEngine
 
-__all__ = ["SyncEngine", "SyncResult"]
+__all__ = ["SyncEngine"]

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ..translate.events.from_ical import Component, Parsed
-from .errors import WriteError
+from ..errors import Invalid, ReadOnly
 
 # Reminders are per user and never mailed to anyone; a change of nothing else stays quiet.
 QUIET_FIELDS = {"reminders"}
@@ -32,8 +32,8 @@ class Op:
     quiet: bool = False            # send no notifications whatever the configuration
 
 
-class PlanError(ValueError):
-    pass
+class PlanError(Invalid):
+    """The PUT cannot be expressed as Google calls (a 400 for the client)."""
 
 
 def plan_put(old: Parsed | None, new: Parsed) -> list[Op]:
@@ -44,7 +44,7 @@ def plan_put(old: Parsed | None, new: Parsed) -> list[Op]:
     ops = _plan_update(_real(old, invitation), _real(new, invitation))
     kinds = {c.event_type for c in (old.master, *old.overrides.values()) if c} & READ_ONLY_TYPES
     if kinds and not all(op.quiet for op in ops):
-        raise WriteError(403, f"Google {kinds.pop()} events are read-only here (only alarms "
+        raise ReadOnly(f"Google {kinds.pop()} events are read-only here (only alarms "
                               "can be changed); edit them in Google Calendar.")
     return ops
 

@@ -14,11 +14,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .. import errors
 from ..google import GoogleClient, GoogleError
+from ..model import Kind
 from ..store import Store
-from ..sync.engine import LazyRevision, SyncEngine, context, refresh_resource
+from ..sync import SyncEngine
 from ..translate import ICalError, UnsupportedComponent, parse
-from .errors import WriteError, from_google
+from .errors import from_google
 from .ids import event_id
 from .plan import Op, PlanError, plan_put
 
@@ -91,32 +93,29 @@ class Writer:
     # --- PUT ----------------------------------------------------------------------------------
 
     def put(self, calendar_id: int, href: str, text: str) -> None:
-        calendar = self.store.calendar(calendar_id)
+        """Store a client's resource at ``href``: Google first, then the store. Runs under
+        the calendar's lease, so no sync interleaves."""
+        with self.store.leases.exclusive(Kind.EVENTS, calendar_id):
+            self._put(self.store.calendar(calendar_id), href, text)
+
+    def _put(self, calendar, href: str, text: str) -> None:
         try:
             new = parse(text, calendar.time_zone)
         except UnsupportedComponent as exc:
-            raise WriteError(403, str(exc), precondition="C:supported-calendar-component")
+            raise errors.Unsupported(str(exc), component="VEVENT") from None
         except ICalError as exc:
-            raise WriteError(400, str(exc))
-        current = self.store.item(calendar_id, href)
+            raise errors.Invalid(str(exc)) from None
+        current = self.store.item(calendar.id, href)
         old = parse(current.text, calendar.time_zone) if current else None
-        try:
-            ops = plan_put(old, new)
-        except PlanError as exc:
-            raise WriteError(400, str(exc))
-        ids = _Ids.of(self.store.google_events_of(calendar_id, new.uid))
+        ops = plan_put(old, new)
+        ids = _Ids.of(self.store.google_events_of(calendar.id, new.uid))
         if current is None and ids.master_id:
-            raise WriteError(409, "An event with this UID already exists in the calendar.",
-                             precondition="C:no-uid-conflict")
+            raise errors.Conflict("An event with this UID already exists in the calendar.",
+                                  uid=new.uid)
         answers = self._apply(calendar, new.uid, ids, ops)
-        with self.store.write() as tx:
-            for event in answers:
-                tx.put_google_event(calendar_id, event, new.uid)
-            tx.set_shadow(calendar_id, new.uid, new.shadows() or None)
-            refresh_resource(tx, calendar_id, new.uid, context(calendar),
-                             LazyRevision(tx, calendar_id), href=href)
+        self.engine.store_write(calendar, new.uid, answers, new.shadows() or None, href)
         if ops:
-            self._settle(calendar_id)
+            self._settle(calendar.id)
 
     def _apply(self, calendar, uid: str, ids: _Ids, ops: list[Op]) -> list[dict]:
         client = self.client_for(calendar.account_id)
@@ -173,7 +172,8 @@ class Writer:
                 return client.call(lambda s: s.events().patch(
                     calendarId=cal, eventId=candidate, body=body, sendUpdates="none"))
             # That id belonged to a deleted event (Google never reuses ids): try the next.
-        raise WriteError(409, "Google keeps refusing new ids for this UID; use a new UID.")
+        raise errors.Conflict("Google keeps refusing new ids for this UID; use a new UID.",
+                              uid=uid)
 
     def _delete(self, client: GoogleClient, cal: str, target: str, etag: str | None,
                 notify: str) -> None:
@@ -200,11 +200,14 @@ class Writer:
     # --- DELETE -------------------------------------------------------------------------------
 
     def delete(self, calendar_id: int, href: str) -> None:
-        calendar = self.store.calendar(calendar_id)
-        current = self.store.item(calendar_id, href)
+        with self.store.leases.exclusive(Kind.EVENTS, calendar_id):
+            self._delete_resource(self.store.calendar(calendar_id), href)
+
+    def _delete_resource(self, calendar, href: str) -> None:
+        current = self.store.item(calendar.id, href)
         if current is None:
             return
-        ids = _Ids.of(self.store.google_events_of(calendar_id, current.uid))
+        ids = _Ids.of(self.store.google_events_of(calendar.id, current.uid))
         client = self.client_for(calendar.account_id)
         try:
             if ids.master_id:
@@ -215,22 +218,17 @@ class Writer:
                     self._delete(client, calendar.google_id, target, etag, self.send_updates)
         except GoogleError as exc:
             raise from_google(exc) from None
-        with self.store.write() as tx:
-            tx.delete_google_events_of(calendar_id, current.uid)
-            tx.set_shadow(calendar_id, current.uid, None)
-            tx.tombstone_item(calendar_id, href, tx.next_revision(calendar_id))
-        self._settle(calendar_id)
+        self.engine.store_removal(calendar, current.uid)
+        self._settle(calendar.id)
 
     def _settle(self, calendar_id: int) -> None:
-        """Pick up what Google derived from the write (cancelled instances, sequence ...)."""
+        """Pick up what Google derived from a write (cancelled instances, sequence ...)."""
         try:
             self.engine.sync_calendar(calendar_id)
         except GoogleError as exc:
             log.warning("sync after a write to calendar %s failed: %s", calendar_id, exc)
 
     def refresh_before_write(self, calendar_id: int) -> None:
-        """Bring a calendar up to date so the client's preconditions meet Google's state."""
-        try:
-            self.engine.sync_calendar(calendar_id)
-        except GoogleError as exc:
-            log.warning("sync before a write to calendar %s failed: %s", calendar_id, exc)
+        """Bring a calendar up to date so the client's preconditions meet Google's state (the
+        caller holds the calendar's lease for the whole request)."""
+        self._settle(calendar_id)

@@ -46,7 +46,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from radicale_plugin.configfile import bridge_config
+from gcaldav.configfile import bridge_config
 from tests.support import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from radicale_plugin.options import PLUGIN_SCHEMA, settings_from
     from radicale_plugin.registry import register
-    from radicale_plugin.server import load_configuration, make_server
+    from gcaldav.server import load_configuration, make_server
 
     configuration = load_configuration(args.config)
     if args.link:

@@ -28,7 +28,7 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from radicale_plugin.configfile import bridge_config
+from gcaldav.configfile import bridge_config
 from tests.bench.bench_radicale import (PROPFIND_CTAG, PROPFIND_ETAGS, PROPFIND_TOKEN,
                                         SEED_CHUNK, Control, multiget, query_range,
                                         sync_collection)
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     from emulator import EmulatorServer
     from radicale_plugin.options import PLUGIN_SCHEMA, settings_from
     from radicale_plugin.registry import register
-    from radicale_plugin.server import load_configuration, make_app
+    from gcaldav.server import load_configuration, make_app
 
     def wanted(name: str) -> bool:
         return not args.only or any(o.lower() in name.lower() for o in args.only)

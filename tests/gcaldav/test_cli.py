@@ -1,7 +1,7 @@
 """`gcaldav emulator --seed demo` as a real subprocess, explored with the real Google client.
 
 The command line lives in radicale_plugin/cli.py (the `gcaldav` script); it is run here as
-`python -m radicale_plugin.cli` so the test does not depend on the installed script.
+`python -m gcaldav.cli` so the test does not depend on the installed script.
 """
 
 import datetime as dt
@@ -23,7 +23,7 @@ from tests.support import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = "demo@example.com"
-CLI = "radicale_plugin.cli"
+CLI = "gcaldav.cli"
 
 
 

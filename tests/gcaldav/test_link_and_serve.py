@@ -15,8 +15,8 @@ import caldav
 import pytest
 import requests
 
-from radicale_plugin.cli import main
-from radicale_plugin.configfile import bridge_config
+from gcaldav.cli import main
+from gcaldav.configfile import bridge_config
 from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,7 +74,7 @@ def test_stock_radicale_serves_the_read_path(config, alice, control):
 
 def test_demo_serves_the_demo_calendars():
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "radicale_plugin.cli", "demo", "--port",
+    proc = subprocess.Popen([sys.executable, "-m", "gcaldav.cli", "demo", "--port",
                              str(port), "--password", "pw"], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:

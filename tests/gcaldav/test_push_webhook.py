@@ -14,7 +14,7 @@ import requests
 
 from bridge.store import channels as stored
 from bridge.sync.resources import href_for
-from radicale_plugin.webhook import WEBHOOK_PATH
+from gcaldav.web.routes import WEBHOOK_PATH
 
 # Nothing but push may sync: no polling fallback, and freshness 0 would make any
 # client-triggered sync show up in the emulator's counts.

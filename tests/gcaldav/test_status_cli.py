@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-from radicale_plugin.cli import main
+from bridge.model import Kind
+
+from gcaldav.cli import main
 
 
 def status(server, capsys) -> tuple[int, str, str]:
@@ -23,7 +25,7 @@ def test_status_shows_sync_lag_channel_expiry_and_last_error(make_bridge, alice,
     team = control.post("/calendars", {"owner": alice["account"], "summary": "Team"})["id"]
     server = make_bridge(alice, push=True, freshness=0)
     bridge = server.bridge
-    wait_for(lambda: all(bridge.scheduler.channels.healthy("events", c.id)
+    wait_for(lambda: all(bridge.scheduler.channels.healthy(Kind.EVENTS, c.id)
                          for c in bridge.store.calendars("alice")), 10, "push channels")
     team_row = next(c for c in bridge.store.calendars("alice") if c.google_id == team)
     control.post("/faults", {"kind": "error", "status": 404, "reason": "notFound",
@@ -34,9 +36,9 @@ def test_status_shows_sync_lag_channel_expiry_and_last_error(make_bridge, alice,
     code, out, err = status(server, capsys)
     assert code == 0 and err == ""
     assert f"alice <{alice['account']}>" in out
-    primary = line_of(out, next(c.slug for c in bridge.store.calendars("alice")
+    primary = line_of(out, next(c.name for c in bridge.store.calendars("alice")
                                 if c.id != team_row.id))
-    failing = line_of(out, team_row.slug)
+    failing = line_of(out, "Team")                      # by name, not by URL slug
     listing = line_of(out, "(calendar list)")
     for line in (primary, failing, listing):
         assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ", line), line     # last sync

@@ -12,10 +12,10 @@ import caldav
 import pytest
 import requests
 
-from radicale_plugin.configfile import bridge_config
+from gcaldav.configfile import bridge_config
 from radicale_plugin.options import PLUGIN_SCHEMA, settings_from
 from radicale_plugin.registry import lookup, register
-from radicale_plugin.server import load_configuration, make_server
+from gcaldav.server import load_configuration, make_server
 from tests.support import free_port, wait_for
 
 DAV = "{DAV:}"

@@ -14,7 +14,7 @@ TEXT = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:t\r\nBEGIN:VEVENT\r\nUID:u-1\r
 
 
 def test_stored_item_matches_radicales_item():
-    collection = SimpleNamespace(path="alice/work")
+    collection = SimpleNamespace(path="alice/work", component="VEVENT")
     record = SimpleNamespace(href="u-1.ics", last_modified=1780300000.7, text=TEXT,
                              etag='"abc"', uid="u-1", start=1780304400, end=1780308000)
     ours = StoredItem(collection, record)

@@ -24,10 +24,10 @@ import pytest
 from icalendar import Calendar
 
 from bridge.sync.resources import href_for
-from radicale_plugin.configfile import bridge_config
+from gcaldav.configfile import bridge_config
 from radicale_plugin.options import PLUGIN_SCHEMA, settings_from
 from radicale_plugin.registry import register
-from radicale_plugin.server import load_configuration
+from gcaldav.server import load_configuration
 from tests.conftest import Control, make_service
 from tests.corpus.oracle import (SERVER_OWNED, SHAPES, SYNTHETIC, TIMING, WINDOW, ZONE,
                                  client_occurrences, color_of, event_type, expected_google_fields,

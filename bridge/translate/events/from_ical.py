@@ -164,9 +164,12 @@ def _end(event, start: dict, reader: _Reader) -> dict:
         days = duration.days if duration else 1
         return {"date": (dt.date.fromisoformat(start["date"])
                          + dt.timedelta(days=max(days, 1))).isoformat()}
+    # Exact time after the start, written in the start's zone: a naive sum could name a wall
+    # time in a DST gap, which Google would then shift and every later PUT re-patch.
     begin = dt.datetime.fromisoformat(start["dateTime"])
-    return {"dateTime": (begin + (duration or dt.timedelta())).isoformat(),
-            "timeZone": start["timeZone"]}
+    end = (begin + (duration or dt.timedelta())).astimezone(UTC)
+    zone = resolve_zone(start.get("timeZone")) or begin.tzinfo
+    return {"dateTime": end.astimezone(zone).isoformat(), "timeZone": start["timeZone"]}
 
 
 def _component(event, reader: _Reader, *, is_master: bool) -> Component:

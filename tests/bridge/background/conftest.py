@@ -12,7 +12,7 @@ import pytest
 
 from tests.support import wait_for
 
-from bridge.core import Bridge
+from bridge.service import Bridge
 from bridge.settings import Settings
 
 

@@ -1,0 +1,286 @@
+"""The engine's façade: everything an adapter (the Radicale plugin, the web pages, the CLI)
+may ask of the bridge. Adapters import this module, ``model``, ``errors`` and ``settings``,
+nothing else of the engine (tests/bridge/test_layering.py checks it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from typing import Callable, Iterable, Iterator
+
+from . import errors
+from .background.channels import ChannelManager
+from .background.notifications import Notifications
+from .background.scheduler import Intervals, Scheduler
+from .google import GoogleClient, GoogleError, calendar_list, credentials
+from .google.credential_store import CredentialStore, FileCredentialStore
+from .model import Calendar, Changes, Item, Kind
+from .ops import status
+from .ops.metrics import Metrics
+from .settings import Settings
+from .store import Store
+from .sync import SyncEngine
+from .translate.timezones import calendar_with_timezone as calendar_timezone
+from .write import Writer
+from .write.errors import from_google
+
+__all__ = ["Bridge", "Intervals", "Settings", "calendar_timezone"]
+log = logging.getLogger(__name__)
+SYNC_PREFIX = "http://radicale.org/ns/sync/"     # kept: clients hold tokens of this form
+
+
+class Bridge:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.store = Store(settings.database)
+        self.metrics = Metrics(self.store)
+        self.engine = SyncEngine(self.store, self.client_for, freshness=settings.freshness,
+                                 clock=settings.clock)
+        self.writer = Writer(self.store, self.engine, self.client_for,
+                             send_updates=settings.send_updates)
+        self.credentials: CredentialStore = FileCredentialStore(settings.credentials_dir)
+        self._clients: dict[int, tuple[str | None, GoogleClient]] = {}
+        self._clients_lock = threading.Lock()
+        self.engine.observers += [self.metrics.observe_sync, self._remember_error]
+        self.engine.push_healthy = self._push_healthy
+        self.notifications = Notifications(self.store, self.metrics, self._on_change)
+        self.scheduler: Scheduler | None = None     # background work, while serving
+
+    # --- users and calendars ----------------------------------------------------------------
+
+    def users(self) -> list[str]:
+        """CalDAV users with at least one linked Google account."""
+        return sorted({a.user for a in self.store.accounts()})
+
+    def has_user(self, user: str) -> bool:
+        return self.store.user_id(user) is not None
+
+    def ensure_user(self, user: str) -> None:
+        self.store.ensure_user(user)
+
+    def calendars(self, user: str) -> list[Calendar]:
+        """The user's calendars, each brought up to date if it is older than ``freshness``."""
+        for account in self.store.accounts(user):
+            self.engine.ensure_list_fresh(account.id)
+        out = []
+        for row in self.store.calendars(user):
+            self.engine.ensure_fresh(row.id)
+            out.append(self.store.calendar(row.id))
+        return out
+
+    def calendar(self, user: str, slug: str, *, fresh: bool = True) -> Calendar | None:
+        """One calendar of the user by its URL segment (brought up to date unless ``fresh``
+        is False, for cheap questions like access rights)."""
+        row = self.store.calendar_by_slug(user, slug)
+        if row is None or not fresh:
+            return row
+        self.engine.ensure_fresh(row.id)
+        return self.store.calendar(row.id)
+
+    # --- reading resources --------------------------------------------------------------------
+
+    def items(self, calendar_id: int, hrefs: Iterable[str]) -> list[Item]:
+        return self.store.items(calendar_id, hrefs)
+
+    def all_items(self, calendar_id: int) -> list[Item]:
+        return self.store.all_items(calendar_id)
+
+    def items_in_range(self, calendar_id: int, start: int,
+                       end: int) -> Iterator[tuple[Item, bool]]:
+        """Resources that may happen in [start, end), each with whether that is certain
+        (False: the caller must check the resource's occurrences itself)."""
+        for item in self.store.single_items_in_range(calendar_id, start, end):
+            yield item, item.start < item.end
+        recurring = self.store.recurring_in_range(calendar_id, start, end)
+        for item in self.store.items(calendar_id, list(recurring)):
+            yield item, recurring[item.href]
+
+    def has_uid(self, calendar_id: int, uid: str) -> bool:
+        return self.store.has_uid(calendar_id, uid)
+
+    @staticmethod
+    def sync_token(calendar: Calendar) -> str:
+        return f"{SYNC_PREFIX}{calendar.epoch}-{calendar.revision}"
+
+    def changes_since(self, calendar: Calendar, token: str) -> Changes:
+        """Hrefs changed or deleted since a client's sync token (all live ones for an empty
+        token; listed lazily, as the token alone is often all that is wanted)."""
+        if not token:
+            return Changes(self.sync_token(calendar), self._live_hrefs(calendar.id))
+        epoch, _, revision = token.removeprefix(SYNC_PREFIX).partition("-")
+        if not token.startswith(SYNC_PREFIX) or epoch != calendar.epoch \
+                or not revision.isdigit():
+            raise errors.InvalidSyncToken("Unknown sync token")
+        if not calendar.min_revision <= int(revision) <= calendar.revision:
+            raise errors.InvalidSyncToken("The sync token is too old or from the future")
+        return Changes(self.sync_token(calendar),
+                       tuple(self.store.changed_since(calendar.id, int(revision))))
+
+    def _live_hrefs(self, calendar_id: int) -> Iterator[str]:
+        yield from (item.href for item in self.store.all_items(calendar_id))
+
+    # --- writing resources ----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def writing(self, calendar_id: int) -> Iterator[None]:
+        """Hold the calendar for a client's write request: no sync or other write interleaves,
+        and it is first brought up to date, so the client's preconditions meet Google's
+        state. Reentrant: put/delete inside take the same lease."""
+        with self.store.leases.exclusive(Kind.EVENTS, calendar_id):
+            self.writer.refresh_before_write(calendar_id)
+            yield
+
+    def put(self, calendar_id: int, href: str, text: str) -> Item:
+        """Store a client's resource (raises a domain error); answers what is stored."""
+        self.writer.put(calendar_id, href, text)
+        return self.store.item(calendar_id, href)
+
+    def delete(self, calendar_id: int, href: str) -> None:
+        self.writer.delete(calendar_id, href)
+
+    # --- accounts -------------------------------------------------------------------------------
+
+    def client_for(self, account_id: int) -> GoogleClient:
+        """The account's Google client, rebuilt whenever its stored credentials change (a
+        new sign-in reaches a running server without a restart)."""
+        version = self.credentials.version(account_id) or self._adopt_old_file(account_id)
+        with self._clients_lock:
+            cached = self._clients.get(account_id)
+            if cached is not None and cached[0] == version:
+                return cached[1]
+            account = self.store.account(account_id)
+            info = self.credentials.load(account_id)
+            if account is None or info is None:
+                raise GoogleError(f"account {account_id} has no stored credentials",
+                                  status=401, reason="no_credentials")
+            client = self._client(info, account.subject)
+            self._clients[account_id] = (version, client)
+            return client
+
+    def _adopt_old_file(self, account_id: int) -> str | None:
+        """Accounts linked before the credential store kept a file by path: move it in."""
+        account = self.store.account(account_id)
+        if account is None or not account.credentials_path:
+            return None
+        try:
+            self.credentials.save(account_id, credentials.read_info(account.credentials_path))
+        except credentials.CredentialsError:
+            return None
+        return self.credentials.version(account_id)
+
+    def _client(self, info: dict, subject: str | None) -> GoogleClient:
+        creds = credentials.build(info, subject=subject, token_uri=self.settings.google_token_uri)
+        client = GoogleClient(creds, api_endpoint=self.settings.google_api_endpoint,
+                              timeout=self.settings.google_timeout, sleep=self.settings.sleep)
+        client.observers.append(self.metrics.observe_call)
+        return client
+
+    def link(self, user: str, credentials_file: str, *, subject: str | None = None,
+             progress: Callable[[str, int, int], None] | None = None) -> int:
+        """Link a CalDAV user to Google credentials (a JSON file of any accepted shape) and
+        run the first sync. ``progress(calendar_name, done, total)`` is called as calendars
+        complete."""
+        try:
+            info = credentials.read_info(credentials_file)
+        except credentials.CredentialsError as exc:
+            raise errors.Invalid(str(exc)) from None
+        return self.link_info(user, info, subject=subject, progress=progress)
+
+    def link_info(self, user: str, info: dict, *, subject: str | None = None,
+                  progress: Callable[[str, int, int], None] | None = None) -> int:
+        """As ``link``, with credentials in hand (a sign-in flow's result)."""
+        try:
+            email = calendar_list.primary(self._client(info, subject))["id"].lower()
+        except GoogleError as exc:
+            raise from_google(exc) from None
+        with self.store.write() as tx:
+            account_id = tx.add_account(user, email, info["type"], "", subject)
+        self.credentials.save(account_id, info)
+        calendar_ids = self.engine.sync_calendar_list(account_id)
+        for done, calendar_id in enumerate(calendar_ids, 1):
+            self.engine.sync_calendar(calendar_id)
+            if progress:
+                progress(self.store.calendar(calendar_id).name, done, len(calendar_ids))
+        return account_id
+
+    # --- operations -----------------------------------------------------------------------------
+
+    def status(self) -> status.Report:
+        return status.report(self.store, self.settings.clock())
+
+    def health(self) -> tuple[bool, dict]:
+        """Whether the bridge works (the store answers, background work runs if started),
+        with counts (no names) for /healthz."""
+        try:
+            accounts = self.store.accounts()
+            calendars = sum(len(self.store.calendars_of_account(a.id)) for a in accounts)
+        except Exception as exc:
+            return False, {"status": "error", "store": type(exc).__name__}
+        scheduler = self.scheduler
+        background = "off" if scheduler is None else "running" if scheduler.running \
+            else "stopped"
+        return background != "stopped", {
+            "status": "error" if background == "stopped" else "ok", "store": "ok",
+            "background": background,
+            "push": "on" if scheduler and scheduler.channels.address else "off",
+            "accounts": len(accounts), "calendars": calendars}
+
+    def handle_push(self, headers: dict[str, str], remote: str) -> int:
+        """A Google push notification; answers the HTTP status for Google."""
+        return self.notifications.handle(headers, remote)
+
+    def metrics_page(self) -> tuple[bytes, str]:
+        return self.metrics.render()
+
+    def count_request(self, method: str, status_code: int) -> None:
+        self.metrics.caldav_request(method, status_code)
+
+    # --- background work: polling, push channels, pruning (while serving) -------------------
+
+    def start_background(self, intervals: Intervals, *, push_address: str | None = None,
+                         channel_ttl: float = 604800.0) -> None:
+        """Start the scheduler; with ``push_address`` (the webhook's public URL) every
+        calendar and calendar list is watched by a push channel."""
+        if self.scheduler is not None:
+            return
+        channels = ChannelManager(self.store, self.client_for, push_address, ttl=channel_ttl)
+        self.scheduler = Scheduler(self.store, self.engine, channels, intervals,
+                                   channel_ttl=channel_ttl)
+        self.scheduler.start()
+
+    def stop_background(self) -> None:
+        scheduler, self.scheduler = self.scheduler, None
+        if scheduler is not None:
+            scheduler.stop()
+
+    def _push_healthy(self, kind: Kind, key: int) -> bool:
+        # The engine asks on every client read: note the read (polled calendars are synced
+        # more often) and skip Google while a live channel watches it.
+        scheduler = self.scheduler
+        if scheduler is None:
+            return False
+        if kind is Kind.EVENTS:
+            scheduler.client_read(key)
+        return scheduler.channels.healthy(kind, key)
+
+    def _on_change(self, kind: Kind, key: int) -> None:
+        scheduler = self.scheduler
+        if scheduler is not None:       # without it, polling picks the change up
+            scheduler.notify(kind, key)
+
+    def _remember_error(self, kind: Kind, key: int, seconds: float,
+                        error: Exception | None) -> None:
+        # For the status report; a successful sync clears it again.
+        if error is None:
+            return
+        message = f"{type(error).__name__}: {error}"[:500]
+        try:
+            with self.store.write() as tx:
+                if kind.per_account:
+                    tx.set_account(key, last_error=message)
+                else:
+                    tx.set_calendar(key, last_error=message)
+        except Exception:       # never mask the sync's own error
+            log.exception("recording the last error of %s %s failed", kind, key)

@@ -1,0 +1,3 @@
+"""The gcaldav application's tests run a real bridge server, as the plugin's tests do."""
+
+from tests.radicale_plugin.conftest import *  # noqa: F401,F403 (fixtures)
