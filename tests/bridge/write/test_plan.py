@@ -71,7 +71,8 @@ def ical(*vevents: str) -> str:
 
 SERIES = ("UID:new-1\r\nSUMMARY:Review\r\nDTSTART;TZID=Europe/Berlin:20240304T100000\r\n"
           "DTEND;TZID=Europe/Berlin:20240304T110000\r\nRRULE:FREQ=DAILY;COUNT=5\r\n")
-OVERRIDE = ("UID:new-1\r\nSUMMARY:Review (late)\r\nRECURRENCE-ID;TZID=Europe/Berlin:20240305T100000\r\n"
+OVERRIDE = ("UID:new-1\r\nSUMMARY:Review (late)\r\n"
+            "RECURRENCE-ID;TZID=Europe/Berlin:20240305T100000\r\n"
             "DTSTART;TZID=Europe/Berlin:20240305T150000\r\n"
             "DTEND;TZID=Europe/Berlin:20240305T160000\r\n")
 CANCELLED = ("UID:new-1\r\nSUMMARY:Review\r\nSTATUS:CANCELLED\r\n"
