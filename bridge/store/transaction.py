@@ -181,6 +181,13 @@ class Tx:
         return self.conn.execute(select(items.c.id).where(
             items.c.calendar_id == calendar_id).limit(1)).first() is not None
 
+    def live_uid_at(self, calendar_id: int, href: str) -> str | None:
+        """The UID of the live resource at ``href``, if any."""
+        self.flush()
+        return self.conn.execute(select(items.c.uid).where(
+            items.c.calendar_id == calendar_id, items.c.href == href,
+            items.c.deleted.is_(False))).scalar()
+
     def item_by_uid(self, calendar_id: int, uid: str) -> Item | None:
         """The resource with this UID: the live one if any, else its newest tombstone."""
         self.flush()

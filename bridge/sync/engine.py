@@ -130,22 +130,31 @@ class SyncEngine:
                            token: str | None) -> int:
         known = self.store.event_uids(calendar.id, {e["id"] for e in events} | {
             e["recurringEventId"] for e in events if "recurringEventId" in e})
+        # Two passes: Google's order is unspecified, and a minimal instance tombstone may
+        # come before its (new) series' master.
+        known.update((e["id"], e["iCalUID"]) for e in events if e.get("iCalUID"))
         touched: dict[str, dict | None] = {}         # event id -> event, None = deleted
         owner: dict[str, str] = {}                   # event id -> uid
         for event in events:
             uid = uid_of(event, known)
             if uid is None:
                 continue            # a tombstone of something we never had
-            known[event["id"]] = owner[event["id"]] = uid
+            owner[event["id"]] = uid
             touched[event["id"]] = None if is_deleted(event) else event
         uids = sorted(set(owner.values()))
         stored = self.store.google_events_by_uid(calendar.id, uids)
         groups = {uid: {e["id"]: e for e in stored.get(uid, [])} for uid in uids}
-        for event_id, event in touched.items():
+        for event_id, event in list(touched.items()):
             group = groups[owner[event_id]]
             group.pop(event_id, None)
             if event is not None:
                 group[event_id] = event
+            else:
+                # A deleted series takes its instances along: a later series with the same
+                # UID must not inherit their exceptions.
+                for other in [e for e in group.values() if e.get("recurringEventId") == event_id]:
+                    group.pop(other["id"])
+                    touched[other["id"]], owner[other["id"]] = None, owner[event_id]
         views = self._views(calendar, {uid: list(g.values()) for uid, g in groups.items()})
         with self.store.write() as tx:
             for event_id, event in touched.items():

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..store import Tx
 from .materialise import View
-from .resources import href_for
+from .resources import hashed_href, href_for
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def commit(tx: Tx, calendar_id: int, views: dict[str, View | None],
     clients. ``hrefs`` names where a resource created by a client lives (its choice, which
     wins over a tombstone of the same UID elsewhere); ``new_calendar``: no row exists yet, so
     rows are inserted without looking."""
-    revision, changed = LazyRevision(tx, calendar_id), 0
+    revision, changed, placed = LazyRevision(tx, calendar_id), 0, set()
     for uid, view in views.items():
         row = existing.get(uid)
         live = row is not None and not row.deleted
@@ -57,8 +57,20 @@ def commit(tx: Tx, calendar_id: int, views: dict[str, View | None],
             continue
         if live and chosen is not None and chosen != row.href:
             tx.tombstone_item(calendar_id, row.href, revision.get())
-        href = chosen or (row.href if row is not None else href_for(uid))
+        href = chosen or (row.href if row is not None else
+                          _free_href(tx, calendar_id, uid, placed, new_calendar))
+        placed.add(href)
         tx.put_item(calendar_id, href, view.rendered, revision.get(), view.index,
                     new=new_calendar, bounds=view.bounds)
         changed += 1
     return changed
+
+
+def _free_href(tx: Tx, calendar_id: int, uid: str, placed: set[str], new_calendar: bool) -> str:
+    """The derived href of a resource new to the store, unless another UID holds it (a
+    client's ``abc`` at abc.ics, then Google's ``abc@google.com``)."""
+    href = href_for(uid)
+    if href in placed or (not new_calendar and tx.live_uid_at(calendar_id, href)
+                          not in (None, uid)):
+        return hashed_href(uid)
+    return href

@@ -16,6 +16,11 @@ def href_for(uid: str) -> str:
     name = uid.removesuffix(GOOGLE_UID_SUFFIX)
     if _SAFE_HREF.fullmatch(name) and not name.startswith("."):
         return name + ".ics"
+    return hashed_href(uid)
+
+
+def hashed_href(uid: str) -> str:
+    """An href no other UID derives (for when ``href_for``'s readable name is taken)."""
     return hashlib.sha256(uid.encode()).hexdigest()[:40] + ".ics"
 
 

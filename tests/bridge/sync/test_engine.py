@@ -190,11 +190,6 @@ def test_a_series_deleted_on_google_leaves_one_tombstone(cal):
     assert cal.bridge.store.changed_since(cal.id, revision) == [href]
 
 
-@pytest.mark.xfail(strict=True, reason="the cancelled exceptions Google lists for a deleted "
-                   "series stay stored under its UID (engine._apply_incremental keeps "
-                   "instance tombstones), and to_ical.render places every instance by "
-                   "originalStartTime whatever its recurringEventId: a new series with that "
-                   "UID shows the dead series' EXDATE")
 def test_a_series_recreated_with_the_same_uid_does_not_inherit_old_exceptions(cal):
     weekly = timed("Weekly", 11, recurrence=["RRULE:FREQ=WEEKLY;COUNT=4"])
     series = cal.add(weekly)
@@ -219,9 +214,6 @@ def test_a_cancelled_instance_changes_its_series_not_a_tombstone(cal):
     assert cal.bridge.store.changed_since(cal.id, revision) == [href]
 
 
-@pytest.mark.xfail(strict=True, reason="engine._apply_incremental resolves UIDs in one pass: a "
-                   "minimal tombstone of an instance listed before its series' master (new to "
-                   "the store) finds no UID and is dropped; Google's order is unspecified")
 def test_a_cancelled_instance_listed_before_its_new_series_still_counts(cal, monkeypatch):
     real = google_events.list_events
 

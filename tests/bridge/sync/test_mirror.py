@@ -178,9 +178,6 @@ def test_a_new_calendar_is_filled_by_inserts_alone(store, cal):
     assert revision(store, cal) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="mirror.commit puts a resource new to the store at "
-                   "href_for(uid) without checking that another UID's live resource holds "
-                   "that href, and overwrites it")
 def test_a_derived_href_never_overwrites_another_uids_resource(store, cal):
     # A client created UID "abc" at abc.ics; Google later has another event whose UID
     # derives the same href.
