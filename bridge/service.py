@@ -173,7 +173,8 @@ class Bridge:
     def _client(self, info: dict, subject: str | None) -> GoogleClient:
         creds = credentials.build(info, subject=subject, token_uri=self.settings.google_token_uri)
         client = GoogleClient(creds, api_endpoint=self.settings.google_api_endpoint,
-                              timeout=self.settings.google_timeout, sleep=self.settings.sleep)
+                              timeout=self.settings.google_timeout,
+                              sleep=lambda seconds: self.settings.sleep(seconds))
         client.observers.append(self.metrics.observe_call)
         return client
 

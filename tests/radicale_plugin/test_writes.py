@@ -174,6 +174,8 @@ def test_bad_writes_get_clear_errors_and_change_nothing(make_bridge, new_account
 
 def test_rate_limit_and_google_failure_become_503_and_502(bridge, svc, control):
     server, cal, url = bridge
+    waits = []
+    server.bridge.settings.sleep = waits.append          # retries back off without waiting
     control.post("/faults", {"kind": "error", "status": 403, "reason": "quotaExceeded",
                              "method": "events.insert"})
     uid = str(uuid.uuid4())
@@ -183,6 +185,7 @@ def test_rate_limit_and_google_failure_become_503_and_502(bridge, svc, control):
                              "count": 10})
     answer = put(server, url + f"{uid}.ics", ical(uid))
     assert answer.status_code == 502
+    assert len(waits) >= 4                              # Google was retried before the 502
     control.request("DELETE", "/faults")
     assert google_events(svc, cal, uid) == []
     assert server.session.get(url + f"{uid}.ics").status_code == 404
