@@ -34,7 +34,7 @@ class ApiError(Exception):
         return {"error": error}
 
 
-# --- the catalogue (texts as Google sends them, see shared/reference §6.2) ---------------------
+# --- the catalogue (texts as Google sends them) ---------------------
 
 def bad_request(message: str = "Bad Request", *, location: str | None = None) -> ApiError:
     return ApiError(400, "badRequest", message, location=location)

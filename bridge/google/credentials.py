@@ -27,7 +27,6 @@ import google.oauth2.credentials
 import google.oauth2.service_account
 from google.auth import crypt
 
-from .private_files import write_private
 
 CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar"
 TASKS_SCOPE = "https://www.googleapis.com/auth/tasks"
@@ -183,16 +182,3 @@ def build(info: dict, *, subject: str | None = None, token_uri: str | None = Non
         client_secret=info["client_secret"],
         token_uri=token_uri or info.get("token_uri") or GOOGLE_TOKEN_URI, scopes=scopes,
         quota_project_id=info.get("quota_project_id"))
-
-
-def load(path: str, *, subject: str | None = None, token_uri: str | None = None):
-    """Deprecated: ``build(read_info(path), ...)``, for callers not yet on the store."""
-    return build(read_info(path), subject=subject, token_uri=token_uri)
-
-
-def save(info: dict, directory: str | os.PathLike, name: str) -> str:
-    """Deprecated: write credentials to ``directory/name`` (0600, atomically); the
-    ``FileCredentialStore`` names files by account id instead."""
-    path = Path(directory) / name
-    write_private(path, info)
-    return str(path)

@@ -189,7 +189,8 @@ class Store:
             select(items.c.uid, items.c.href, items.c.etag).where(
                 items.c.calendar_id == calendar_id, items.c.deleted.is_(False)))}
 
-    def item_hrefs_by_uid(self, calendar_id: int, uids: Iterable[str]) -> dict[str, tuple[str, str | None, bool]]:
+    def item_hrefs_by_uid(self, calendar_id: int,
+                          uids: Iterable[str]) -> dict[str, tuple[str, str | None, bool]]:
         """uid -> (href, etag, deleted) of the given resources, a live row preferred."""
         uids, out = list(uids), {}
         for start in range(0, len(uids), 500):

@@ -105,17 +105,6 @@ class Tx:
 
     # --- Google events --------------------------------------------------------------------------
 
-    def google_event_uids(self, calendar_id: int, event_ids: Iterable[str]) -> dict[str, str]:
-        self.flush()
-        ids = list(event_ids)
-        out = {}
-        for start in range(0, len(ids), 500):
-            out.update((r.event_id, r.uid) for r in self.conn.execute(
-                select(google_events.c.event_id, google_events.c.uid).where(
-                    google_events.c.calendar_id == calendar_id,
-                    google_events.c.event_id.in_(ids[start:start + 500]))))
-        return out
-
     def put_google_event(self, calendar_id: int, event: dict, uid: str) -> None:
         self.delete_google_event(calendar_id, event["id"])
         self.add_google_event(calendar_id, event, uid)
@@ -141,23 +130,7 @@ class Tx:
         self.flush()
         self.conn.execute(google_events.delete().where(google_events.c.calendar_id == calendar_id))
 
-    def google_events_of(self, calendar_id: int, uid: str) -> list[dict]:
-        self.flush()
-        return [json.loads(r.data) for r in self.conn.execute(
-            select(google_events.c.data).where(google_events.c.calendar_id == calendar_id,
-                                               google_events.c.uid == uid))]
-
     # --- shadows --------------------------------------------------------------------------------
-
-    def shadows(self, calendar_id: int) -> dict[str, dict]:
-        """uid -> shadow data of every resource of the calendar that has one."""
-        return {r.uid: json.loads(r.data) for r in self.conn.execute(
-            select(shadows).where(shadows.c.calendar_id == calendar_id))}
-
-    def shadow(self, calendar_id: int, uid: str) -> dict | None:
-        row = self.conn.execute(select(shadows.c.data).where(
-            shadows.c.calendar_id == calendar_id, shadows.c.uid == uid)).first()
-        return json.loads(row.data) if row else None
 
     def set_shadow(self, calendar_id: int, uid: str, data: dict | None) -> None:
         self.conn.execute(shadows.delete().where(shadows.c.calendar_id == calendar_id,
@@ -167,19 +140,6 @@ class Tx:
                                                       data=json.dumps(data, sort_keys=True)))
 
     # --- items ----------------------------------------------------------------------------------
-
-    def item_etags(self, calendar_id: int) -> dict[str, tuple[str, str | None]]:
-        """uid -> (href, etag) of live items."""
-        self.flush()
-        return {r.uid: (r.href, r.etag) for r in self.conn.execute(
-            select(items.c.uid, items.c.href, items.c.etag).where(
-                items.c.calendar_id == calendar_id, items.c.deleted.is_(False)))}
-
-    def has_rows(self, calendar_id: int) -> bool:
-        """Whether the calendar has any item row, live or tombstone."""
-        self.flush()
-        return self.conn.execute(select(items.c.id).where(
-            items.c.calendar_id == calendar_id).limit(1)).first() is not None
 
     def live_uid_at(self, calendar_id: int, href: str) -> str | None:
         """The UID of the live resource at ``href``, if any."""

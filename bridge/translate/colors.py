@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 
-#: Google Calendar event palette, ids "1"–"11" (background colours; reference §4.4).
+#: Google Calendar event palette, ids "1"–"11" (background colours, as colors.get returns them).
 GOOGLE_EVENT_COLORS: dict[str, str] = {
     "1": "#a4bdfc", "2": "#7ae7bf", "3": "#dbadff", "4": "#ff887c", "5": "#fbd75b",
     "6": "#ffb878", "7": "#46d6db", "8": "#e1e1e1", "9": "#5484ed", "10": "#51b749",

@@ -17,7 +17,7 @@ def from_google(exc: google.GoogleError) -> errors.BridgeError:
     if isinstance(exc, google.QuotaExceeded):
         return errors.RateLimited("Google's Calendar usage limits were exceeded; try again "
                                   "later.", retry_after=int(exc.retry_after or 600))
-    if _credentials_refused(exc):
+    if isinstance(exc, google.CredentialsRefused):
         return errors.NeedsSignIn("Google no longer accepts this account's sign-in; the "
                                   "server's administrator must sign in again.")
     if isinstance(exc, google.Unavailable):
@@ -31,7 +31,3 @@ def from_google(exc: google.GoogleError) -> errors.BridgeError:
                                          "first.", reason="gone")
     return errors.Invalid(f"Google rejected the event: {exc}")
 
-
-def _credentials_refused(exc: google.GoogleError) -> bool:
-    refused = getattr(google, "CredentialsRefused", None)
-    return isinstance(exc, refused) if refused else exc.status == 401

@@ -1,7 +1,7 @@
 """events.list over real HTTP with the real google-api-python-client: paging, sync tokens,
 tombstones, recurring instances, filters, and calendarList incremental sync.
 
-Expected behaviour follows /work/shared/reference/google-calendar-api.md §1 and §4.2.
+Expected behaviour follows Google's documented API behaviour.2.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 requests, etags/updated/sequence, patch vs update, validation, access levels, deletion and
 events.instances.
 
-Expected behaviour follows /work/shared/reference/google-calendar-api.md §1.4–§3 and §6.
+Expected behaviour follows Google's documented API behaviour.4–§3 and §6.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """tasks.list over real HTTP with google-api-python-client's tasks v1: paging, the
 showCompleted / showHidden / showDeleted flags, updatedMin and the due / completed bounds.
 
-Expected behaviour follows /work/shared/reference/google-tasks-api.md §1.1 and §3.1.
+Expected behaviour follows Google's documented API behaviour.1 and §3.1.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """tasklists.* through google-api-python-client's tasks v1: the default list and its
 ``@default`` alias, CRUD, paging, etags, and the default list's protection.
 
-Expected behaviour follows /work/shared/reference/google-tasks-api.md §1 and §2.
+Expected behaviour follows Google's documented API behaviour.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Ordering and nesting through google-api-python-client's tasks v1: positions, insert with
 ``parent``/``previous``, ``move`` (within a list and to another), refused moves, ``clear``.
 
-Expected behaviour follows /work/shared/reference/google-tasks-api.md §1 and §3.3.
+Expected behaviour follows Google's documented API behaviour.3.
 """
 
 from __future__ import annotations

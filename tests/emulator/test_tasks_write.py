@@ -2,7 +2,7 @@
 date-only ``due``, ``completed`` following ``status``, update vs patch, etags and If-Match,
 deletion (with subtasks) and validation errors in Google's envelope.
 
-Expected behaviour follows /work/shared/reference/google-tasks-api.md §2, §3 and §5.
+Expected behaviour follows Google's documented API behaviour.
 """
 
 from __future__ import annotations

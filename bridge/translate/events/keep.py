@@ -29,25 +29,16 @@ _PROBE = Event()
 @dataclass
 class Shadow:
     props: list[str] = field(default_factory=list)                  # VEVENT content lines
-    # written by older versions: TRIGGER → extra alarm lines (still merged)
-    alarm_props: dict[str, list[str]] = field(default_factory=dict)
     alarms: list[str] = field(default_factory=list)   # whole components Google cannot hold
     replace: list[dict] = field(default_factory=list)  # {"if": rendered line, "line": sent line}
     alarm_blocks: dict[str, list[str]] = field(default_factory=dict)  # reminder key → VALARMs
 
     def __bool__(self) -> bool:
-        return bool(self.props or self.alarm_props or self.alarms or self.replace
-                    or self.alarm_blocks)
+        return bool(self.props or self.alarms or self.replace or self.alarm_blocks)
 
     def to_json(self) -> dict:
-        return {"props": self.props, "alarm_props": self.alarm_props, "alarms": self.alarms,
-                "replace": self.replace, "alarm_blocks": self.alarm_blocks}
-
-    @classmethod
-    def from_json(cls, data: dict) -> "Shadow":
-        return cls(list(data.get("props", [])), dict(data.get("alarm_props", {})),
-                   list(data.get("alarms", [])), list(data.get("replace", [])),
-                   dict(data.get("alarm_blocks", {})))
+        return {"props": self.props, "alarms": self.alarms, "replace": self.replace,
+                "alarm_blocks": self.alarm_blocks}
 
 
 def line(name: str, value) -> str:

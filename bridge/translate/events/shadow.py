@@ -40,11 +40,6 @@ def _merge(event: Component, shadow: dict) -> None:
         _replace(event, entry["if"], entry["line"])
     for name, value in _properties(shadow.get("props", [])):
         event.add(name, value, encode=False)
-    by_trigger = shadow.get("alarm_props", {})
-    for alarm in event.walk("VALARM"):
-        extra = by_trigger.get(alarm["TRIGGER"].to_ical().decode()) if "TRIGGER" in alarm else None
-        for name, value in _properties(extra or []):
-            alarm.add(name, value, encode=False)
     _alarm_blocks(event, shadow.get("alarm_blocks", {}))
     for block in shadow.get("alarms", []):
         event.add_component(Component.from_ical(block))
