@@ -16,7 +16,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import calendars, control, errors, events, listing
+from . import calendar_writes, calendars, control, errors, event_move, events, listing
 from .auth import OAuth
 from .call import Call, Reply
 from .faults import Faults, drop_connection
@@ -39,9 +39,20 @@ def _api_rules(push: Push) -> list[tuple[str, str, str, object]]:
          push.watch_calendar_list),
         (API + "/users/me/calendarList/<calendarId>", "GET", "calendarList.get",
          calendars.get_entry),
+        (API + "/users/me/calendarList", "POST", "calendarList.insert",
+         calendar_writes.insert_entry),
         (API + "/users/me/calendarList/<calendarId>", "PATCH", "calendarList.patch",
-         calendars.patch_entry),
+         calendar_writes.patch_entry),
+        (API + "/users/me/calendarList/<calendarId>", "PUT", "calendarList.update",
+         calendar_writes.update_entry),
+        (API + "/users/me/calendarList/<calendarId>", "DELETE", "calendarList.delete",
+         calendar_writes.delete_entry),
+        (API + "/calendars", "POST", "calendars.insert", calendar_writes.insert_calendar),
         (cal, "GET", "calendars.get", calendars.get_calendar),
+        (cal, "PUT", "calendars.update", calendar_writes.update_calendar),
+        (cal, "PATCH", "calendars.patch", calendar_writes.patch_calendar),
+        (cal, "DELETE", "calendars.delete", calendar_writes.delete_calendar),
+        (cal + "/events/<eventId>/move", "POST", "events.move", event_move.move),
         (cal + "/events", "GET", "events.list", listing.list_events),
         (cal + "/events", "POST", "events.insert", events.insert),
         (cal + "/events/import", "POST", "events.import", events.import_),

@@ -43,11 +43,18 @@ METHOD_SCOPES = {
     "calendarList.list": _LIST, "calendarList.watch": _LIST,
     "calendarList.get": _LIST | {"calendar.app.created"},
     "calendarList.patch": {"calendar", "calendar.calendarlist", "calendar.app.created"},
+    "calendarList.update": {"calendar", "calendar.calendarlist", "calendar.app.created"},
+    "calendarList.delete": {"calendar", "calendar.calendarlist", "calendar.app.created"},
+    "calendarList.insert": {"calendar", "calendar.calendarlist"},
     "calendars.get": _CALENDARS,
+    "events.move": {"calendar", "calendar.events", "calendar.events.owned"},
     "colors.get": _LIST | {"calendar.events.owned", "calendar.events.owned.readonly",
                            "calendar.events.public.readonly", "calendar.events.freebusy",
                            "calendar.app.created"},
 }
+METHOD_SCOPES.update({name: {"calendar", "calendar.calendars", "calendar.app.created"}
+                      for name in ("calendars.insert", "calendars.update", "calendars.patch",
+                                   "calendars.delete")})
 # Tasks: reads accept either tasks scope, writes need the full one.
 METHOD_SCOPES.update({name: {"tasks", "tasks.readonly"} for name in (
     "tasklists.list", "tasklists.get", "tasks.list", "tasks.get")})

@@ -1,10 +1,10 @@
-"""calendarList.list / get / patch, calendars.get, colors.get."""
+"""calendarList.list / get, calendars.get, colors.get (writes: ``calendar_writes``)."""
 
 from __future__ import annotations
 
 from . import errors, listing, tokens
 from .call import Call
-from .state import ROLES, Account, Calendar, ListEntry, World, new_etag
+from .state import ROLES, Account, Calendar, ListEntry, World
 
 CALENDAR_COLORS = (
     "#ac725e", "#d06b64", "#f83a22", "#fa573c", "#ff7537", "#ffad46", "#42d692", "#16a765",
@@ -106,32 +106,6 @@ def _entry(call: Call, calendar_id: str) -> ListEntry:
 def get_entry(call: Call, calendarId: str) -> dict:
     with call.world.lock:
         return entry_resource(call.world, call.account, _entry(call, calendarId))
-
-
-def patch_entry(call: Call, calendarId: str) -> dict:
-    """The user's own settings for a calendar: title override, colour, visibility."""
-    body = call.body if isinstance(call.body, dict) else None
-    if body is None:
-        raise errors.parse_error()
-    with call.world.lock:
-        entry = _entry(call, calendarId)
-        if "colorId" in body:
-            if body["colorId"] not in [str(n) for n in range(1, 25)]:
-                raise errors.invalid("Invalid value for: colorId", location="colorId")
-            entry.color_id = body["colorId"]
-            entry.background_color = entry.foreground_color = None
-        if call.flag("colorRgbFormat"):
-            entry.background_color = body.get("backgroundColor", entry.background_color)
-            entry.foreground_color = body.get("foregroundColor", entry.foreground_color)
-        for key, attr in (("summaryOverride", "summary_override"), ("hidden", "hidden"),
-                          ("selected", "selected"), ("defaultReminders", "default_reminders")):
-            if key in body:
-                setattr(entry, attr, body[key])
-        entry.seq = call.account.bump_list()
-        entry.etag = new_etag()
-        out = entry_resource(call.world, call.account, entry)
-    call.world.changed("calendarList", call.account.email)
-    return out
 
 
 def calendar_resource(calendar: Calendar) -> dict:
