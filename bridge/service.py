@@ -206,6 +206,30 @@ class Bridge:
                 progress(self.store.calendar(calendar_id).name, done, len(calendar_ids))
         return account_id
 
+    # --- web sign-in and pages (gcaldav/web) -----------------------------------------------------
+
+    def sign_in_scopes(self) -> list[str]:
+        """The OAuth scopes a sign-in with Google asks for."""
+        return list(credentials.SCOPES)
+
+    def link_signed_in(self, user: str, info: dict, *,
+                       progress: Callable[[str, int, int], None] | None = None) -> int:
+        """As ``link_info``, but a Google account another CalDAV user has linked is refused:
+        one person's Google data must never become another's calendars by a wrong click."""
+        try:
+            email = calendar_list.primary(self._client(info, None))["id"].lower()
+        except GoogleError as exc:
+            raise from_google(exc) from None
+        if any(a.email == email and a.user != user for a in self.store.accounts()):
+            raise errors.Conflict(f"{email} is already linked to another user of this server: "
+                                  "sign in with another Google account, or ask the "
+                                  "administrator.")
+        return self.link_info(user, info, progress=progress)
+
+    def event_counts(self, user: str) -> dict[int, int]:
+        """Live resources per calendar id of the user (hidden calendars too)."""
+        return {c.id: len(self.store.live_hrefs(c.id)) for c in self.store.calendars(user)}
+
     # --- operations -----------------------------------------------------------------------------
 
     def status(self) -> status.Report:

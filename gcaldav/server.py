@@ -21,6 +21,7 @@ from radicale_plugin.options import PLUGIN_SCHEMA, background_from
 from radicale_plugin.outcome import OutcomeMiddleware
 
 from .web import WebApp
+from .web.pages import pages_from
 from .web.routes import WEBHOOK_PATH
 
 
@@ -46,8 +47,10 @@ def load_configuration(path: str) -> config.Configuration:
 def make_app(configuration: config.Configuration) -> WebApp:
     app = OutcomeMiddleware(radicale.Application(configuration))
     options = configuration.copy(PLUGIN_SCHEMA)
-    login = radicale_login(configuration) if options.get("storage", "metrics_auth") else None
-    return WebApp(app, registry.lookup(configuration), login=login)
+    login = radicale_login(configuration)
+    return WebApp(app, registry.lookup(configuration),
+                  login=login if options.get("storage", "metrics_auth") else None,
+                  pages=pages_from(lambda name: options.get("storage", name), login))
 
 
 def radicale_login(configuration):

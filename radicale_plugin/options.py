@@ -62,6 +62,15 @@ PLUGIN_SCHEMA = {"storage": {
                           "(older client tokens then resync in full)"},
     "metrics_auth": {"value": "false", "type": boolean,
                      "help": "require a login for /metrics and /healthz"},
+    # --- sign-in and the web pages (/.gcaldav/) ---
+    "oauth_client_secrets": {"value": "", "type": str,
+                             "help": "the OAuth client JSON downloaded from the Google Cloud "
+                                     "console, for signing in with Google"},
+    "public_url": {"value": "", "type": str,
+                   "help": "the bridge's base URL as people reach it, for the pages' sign-in "
+                           "redirect and client setup (default: push_url, else the request's)"},
+    "admins": {"value": "", "type": str,
+               "help": "comma-separated CalDAV users who may see the admin page"},
 }}
 
 

@@ -8,15 +8,16 @@ tombstone rows (``deleted``) until pruned, so a sync token can report them.
 POSIX-second and revision columns are BigInteger: open-ended series end at 10000-01-01
 (253402300800), beyond PostgreSQL's 32-bit INTEGER. (SQLite stores any integer as 64 bits,
 so databases written before this need no change.)
+
+The tables change only through an Alembic revision in ``migrations/versions`` that brings
+an existing database to exactly these definitions (tests/bridge/store/test_migrations.py
+compares the two on both backends).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, MetaData,
                         String, Table, Text, UniqueConstraint)
-
-# Bump when the tables change, and add a step to database.MIGRATIONS.
-SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -149,4 +150,20 @@ occurrences = Table(
     Column("end", BigInteger, nullable=False),
     Index("ix_occurrences_range", "calendar_id", "start", "end"),
     Index("ix_occurrences_href", "calendar_id", "href"),
+)
+
+# Periodic background jobs claimed by one process per period (bridge.store.db_leases).
+jobs = Table(
+    "jobs", metadata,
+    Column("name", String(255), primary_key=True),
+    Column("claimed_until", Float, nullable=False),        # the database's clock, POSIX s
+)
+
+# Google credentials of each account, for processes on several hosts (bridge.store
+# credentials): the JSON as given, so the database is as secret as the credential files.
+credentials = Table(
+    "credentials", metadata,
+    Column("account_id", Integer, primary_key=True),
+    Column("data", Text, nullable=False),
+    Column("version", String(64), nullable=False),         # changes with every replacement
 )

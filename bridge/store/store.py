@@ -21,7 +21,8 @@ from sqlalchemy.engine import Engine, Row
 from ..model import Account, Calendar, GoogleEvent, Item, SyncState
 from . import records
 from .database import open_engine
-from .leases import Leases, LocalLeases
+from .db_leases import leases_for
+from .leases import Leases
 from .schema import accounts, calendars, google_events, items, occurrences, shadows, users
 from .transaction import Tx
 
@@ -29,7 +30,7 @@ from .transaction import Tx
 class Store:
     def __init__(self, url: str, leases: Leases | None = None):
         self.engine: Engine = open_engine(url)
-        self.leases: Leases = leases or LocalLeases()
+        self.leases: Leases = leases or leases_for(self.engine)
         self._write_lock = threading.RLock()
 
     @contextmanager

@@ -1,33 +1,31 @@
-"""The channels table: schema v2, the migration from a v1 database, and what counts as a
+"""The channels table: revision 0002, the migration from a schema-1 database, and what counts as a
 healthy channel."""
 
 from __future__ import annotations
 
 import time
 
-from sqlalchemy import create_engine, inspect, select, text
+from alembic import command
+from sqlalchemy import create_engine, inspect, text
 
 from bridge.store import Store
 from bridge.store import channels as stored
-from bridge.store import database, schema
+from bridge.store import migrate, schema
 
 
 def make_v1_database(path) -> str:
-    """A database as gcaldav with schema 1 left it: no channels, no occurrence index (tables
-    and item columns added since), one account."""
+    """A database as gcaldav with schema 1 left it (no channels, no occurrence index; the
+    version in ``meta``, no Alembic table), one account."""
     url = f"sqlite:///{path}"
     engine = create_engine(url)
-    v1 = [t for name, t in schema.metadata.tables.items()
-          if name not in ("channels", "occurrences")]
-    schema.metadata.create_all(engine, tables=v1)
     with engine.begin() as conn:
-        for column in ("indexed_from", "indexed_until"):
-            conn.execute(text(f"ALTER TABLE items DROP COLUMN {column}"))
+        command.upgrade(migrate.alembic_config(conn), "0001")
+        conn.execute(text("DROP TABLE alembic_version"))
         conn.execute(schema.meta.insert().values(key="schema_version", value="1"))
         conn.execute(schema.users.insert().values(id=1, name="alice"))
-        conn.execute(schema.accounts.insert().values(
-            id=1, user_id=1, email="a@example.com", kind="authorized_user",
-            credentials_path="/x", list_synced=0.0))
+        conn.execute(text("INSERT INTO accounts (id, user_id, email, kind, credentials_path, "
+                          "list_synced) VALUES (1, 1, 'a@example.com', 'authorized_user', "
+                          "'/x', 0.0)"))
     engine.dispose()
     return url
 
@@ -37,7 +35,8 @@ def test_the_migration_step_adds_the_channels_table_to_a_v1_database(tmp_path):
     engine = create_engine(url)
     assert "channels" not in inspect(engine).get_table_names()
     with engine.begin() as conn:
-        database.MIGRATIONS[1](conn)
+        command.stamp(migrate.alembic_config(conn), "0001")
+        command.upgrade(migrate.alembic_config(conn), "0002")
     assert "channels" in inspect(engine).get_table_names()
     columns = {c["name"] for c in inspect(engine).get_columns("channels")}
     assert {"id", "token_hash", "kind", "account_id", "calendar_id", "resource_id", "address",
@@ -47,10 +46,7 @@ def test_the_migration_step_adds_the_channels_table_to_a_v1_database(tmp_path):
 def test_opening_a_v1_database_migrates_it_and_keeps_its_data(tmp_path):
     url = make_v1_database(tmp_path / "v1.db")
     store = Store(url)
-    with store.engine.connect() as conn:
-        version = conn.execute(select(schema.meta.c.value).where(
-            schema.meta.c.key == "schema_version")).scalar_one()
-    assert version == str(schema.SCHEMA_VERSION)
+    assert migrate.current(store.engine) == migrate.head()
     columns = {c["name"] for c in inspect(store.engine).get_columns("items")}
     assert {"indexed_from", "indexed_until"} <= columns
     assert [a.email for a in store.accounts()] == ["a@example.com"]
