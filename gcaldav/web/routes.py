@@ -12,7 +12,7 @@ from werkzeug.wrappers import Request
 
 from bridge.service import Bridge
 
-from . import operations, push
+from . import operations, push, site
 
 WEBHOOK_PATH = "/.gcaldav/push"
 Login = Callable[[str, str], bool]
@@ -21,23 +21,25 @@ ROUTES = Map([
     Rule(WEBHOOK_PATH, endpoint=push.notification, methods=["POST"]),
     Rule("/metrics", endpoint=operations.metrics, methods=["GET", "HEAD"]),
     Rule("/healthz", endpoint=operations.health, methods=["GET", "HEAD"]),
+    *site.RULES,
 ], strict_slashes=False)
 
 
 class WebApp:
-    def __init__(self, caldav, bridge: Bridge, *, login: Login | None = None):
-        self.caldav, self.bridge, self.login = caldav, bridge, login
+    def __init__(self, caldav, bridge: Bridge, *, login: Login | None = None,
+                 pages: site.Pages | None = None):
+        self.caldav, self.bridge, self.login, self.pages = caldav, bridge, login, pages
 
     def __call__(self, environ, start_response):
         try:
-            endpoint, _ = ROUTES.bind_to_environ(environ).match()
+            endpoint, values = ROUTES.bind_to_environ(environ).match()
         except NotFound:
             return self._caldav(environ, start_response)
         except MethodNotAllowed as exc:
             return exc(environ, start_response)
         request = Request(environ)
         try:
-            response = endpoint(request, self)
+            response = endpoint(request, self, **values)
         except HTTPException as exc:
             response = exc.get_response(environ)
         return response(environ, start_response)

@@ -1,0 +1,113 @@
+"""What every page shares: the site's settings and state (``Pages``), the ``page`` wrapper
+that loads the session, refuses a form without its token, requires a signed-in user and sends
+the security headers, and ``render`` for templates (Jinja2, autoescaped)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from werkzeug.exceptions import BadRequest, Forbidden, HTTPException
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Request, Response
+
+from .session import COOKIE, Sessions, Throttle
+
+HERE = Path(__file__).parent
+ENV = Environment(loader=FileSystemLoader(HERE / "templates"),
+                  autoescape=select_autoescape(default=True), trim_blocks=True,
+                  lstrip_blocks=True)
+Login = Callable[[str, str], bool]
+
+
+@dataclass
+class Pages:
+    """Settings from the configuration plus the state the pages keep in memory."""
+    login: Login                        # Radicale's [auth]: user name, password -> ok
+    admins: frozenset[str] = frozenset()
+    client_secrets: str = ""            # the OAuth client's JSON file ("web" or "installed")
+    public_url: str = ""                # base URL as people reach it; default: the request's
+    sessions: Sessions = field(default_factory=Sessions)
+    throttle: Throttle = field(default_factory=Throttle)
+    connects: object = None             # connect.Connects, set by it on first use
+
+    def base_url(self, request: Request) -> str:
+        return (self.public_url or request.host_url).rstrip("/")
+
+    def secure(self, request: Request) -> bool:
+        return request.scheme == "https" or self.public_url.startswith("https:")
+
+
+def page(*, signed_in: bool = True, admin: bool = False):
+    """Wrap an endpoint ``(request, app, session, **values) -> Response``."""
+    def wrap(endpoint):
+        @functools.wraps(endpoint)
+        def handle(request: Request, app, **values) -> Response:
+            pages: Pages | None = app.pages
+            if pages is None:
+                return Response("The pages are not enabled.", status=404)
+            session = pages.sessions.load(request.cookies.get(COOKIE))
+            session.admin = session.user in pages.admins
+            try:
+                if request.method == "POST" and not session.valid_form(request.form.get("csrf")):
+                    raise BadRequest("This form has expired or did not come from this site: "
+                                     "go back, reload the page and try again.")
+                if signed_in and session.user is None:
+                    response = redirect("/.gcaldav/signin")
+                elif admin and not session.admin:
+                    raise Forbidden("This page is for the administrators.")
+                else:
+                    response = endpoint(request, app, session, **values)
+            except HTTPException as exc:
+                response = render("message.html", session, status=exc.code,
+                                  title=exc.name, message=exc.description)
+            pages.sessions.save(response, session, secure=pages.secure(request))
+            _secure_headers(response, pages)
+            return response
+        return handle
+    return wrap
+
+
+def render(template: str, session, *, status: int = 200, **context) -> Response:
+    body = ENV.get_template(template).render(session=session, **context)
+    return Response(body, status=status, content_type="text/html; charset=utf-8")
+
+
+def _secure_headers(response: Response, pages: Pages) -> None:
+    # Forms may post to ourselves only; the connect form's answer redirects to Google's
+    # sign-in page, which Chrome also checks against form-action.
+    google = _origin(getattr(pages.connects, "auth_uri", ""))
+    response.headers.update({
+        "Content-Security-Policy": "default-src 'none'; style-src 'self'; script-src 'self'; "
+                                   "img-src 'self'; base-uri 'none'; frame-ancestors 'none'; "
+                                   f"form-action 'self'{' ' + google if google else ''}",
+        "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store", "X-Frame-Options": "DENY"})
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def static(request: Request, app, name: str) -> Response:
+    """The style sheet and the copy button's script."""
+    types = {"style.css": "text/css", "copy.js": "text/javascript"}
+    if name not in types:
+        return Response("Not found", status=404)
+    response = Response((HERE / "static" / name).read_bytes(),
+                        content_type=f"{types[name]}; charset=utf-8")
+    response.headers["Cache-Control"] = "max-age=3600"
+    return response
+
+
+def pages_from(options, login: Login) -> Pages:
+    """The pages' settings from [storage] options (``options.get(name)``)."""
+    return Pages(login, admins=frozenset(a.strip() for a in options("admins").split(",")
+                                         if a.strip()),
+                 client_secrets=options("oauth_client_secrets"),
+                 public_url=(options("public_url") or options("push_url")).rstrip("/"))
