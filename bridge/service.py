@@ -15,6 +15,7 @@ from .background.channels import ChannelManager
 from .background.notifications import Notifications
 from .background.scheduler import Intervals, Scheduler
 from .google import GoogleClient, GoogleError, calendar_list, credentials
+from .google import tasks as google_tasks
 from .google.credential_store import CredentialStore, FileCredentialStore
 from .model import Calendar, Changes, Item, Kind
 from .ops import status
@@ -25,6 +26,7 @@ from .sync import SyncEngine
 from .translate.timezones import calendar_with_timezone as calendar_timezone
 from .write import Writer
 from .write.errors import from_google
+from .write.tasks import TaskWriter
 
 __all__ = ["Bridge", "Intervals", "Settings", "calendar_timezone"]
 log = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ class Bridge:
                                  clock=settings.clock)
         self.writer = Writer(self.store, self.engine, self.client_for,
                              send_updates=settings.send_updates)
+        self.task_writer = TaskWriter(self.store, self.engine, self.client_for)
         self.credentials: CredentialStore = FileCredentialStore(settings.credentials_dir)
         self._clients: dict[int, tuple[str | None, GoogleClient]] = {}
         self._clients_lock = threading.Lock()
@@ -128,17 +131,21 @@ class Bridge:
         """Hold the calendar for a client's write request: no sync or other write interleaves,
         and it is first brought up to date, so the client's preconditions meet Google's
         state. Reentrant: put/delete inside take the same lease."""
-        with self.store.leases.exclusive(Kind.EVENTS, calendar_id):
+        with self.engine.lease(calendar_id):
             self.writer.refresh_before_write(calendar_id)
             yield
 
     def put(self, calendar_id: int, href: str, text: str) -> Item:
         """Store a client's resource (raises a domain error); answers what is stored."""
-        self.writer.put(calendar_id, href, text)
+        self._writer_for(calendar_id).put(calendar_id, href, text)
         return self.store.item(calendar_id, href)
 
     def delete(self, calendar_id: int, href: str) -> None:
-        self.writer.delete(calendar_id, href)
+        self._writer_for(calendar_id).delete(calendar_id, href)
+
+    def _writer_for(self, calendar_id: int):
+        return self.task_writer if self.engine.kind_of(calendar_id) is Kind.TASKS \
+            else self.writer
 
     # --- accounts -------------------------------------------------------------------------------
 
@@ -171,7 +178,8 @@ class Bridge:
         return self.credentials.version(account_id)
 
     def _client(self, info: dict, subject: str | None) -> GoogleClient:
-        creds = credentials.build(info, subject=subject, token_uri=self.settings.google_token_uri)
+        creds = credentials.build(info, subject=subject, token_uri=self.settings.google_token_uri,
+                                  scopes=google_tasks.scopes_for(info))
         client = GoogleClient(creds, api_endpoint=self.settings.google_api_endpoint,
                               timeout=self.settings.google_timeout,
                               sleep=lambda seconds: self.settings.sleep(seconds))
@@ -286,7 +294,7 @@ class Bridge:
         scheduler = self.scheduler
         if scheduler is None:
             return False
-        if kind is Kind.EVENTS:
+        if kind is not Kind.CALENDAR_LIST:
             scheduler.client_read(key)
         return scheduler.channels.healthy(kind, key)
 

@@ -54,11 +54,12 @@ def make_app(configuration: config.Configuration) -> WebApp:
 
 
 def radicale_login(configuration):
-    """Check a user name and password with Radicale's own [auth] backend."""
+    """Check a user name and password with Radicale's own [auth] backend; answers the
+    CalDAV user name it maps them to (``lc_username``, ``strip_domain``...), '' if refused."""
     backend = radicale.auth.load(configuration)
 
-    def login(user: str, password: str) -> bool:
-        return bool(backend.login(user, password, AuthContext())[0])
+    def login(user: str, password: str) -> str:
+        return backend.login(user, password, AuthContext())[0] or ""
     return login
 
 

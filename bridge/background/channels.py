@@ -55,7 +55,8 @@ class ChannelManager:
             wanted = set()
             if self.address:
                 wanted = {(Kind.CALENDAR_LIST, account_id)} | {
-                    (Kind.EVENTS, c.id) for c in self.store.calendars_of_account(account_id)}
+                    (Kind.EVENTS, c.id) for c in self.store.calendars_of_account(account_id)
+                    if c.kind is Kind.EVENTS}      # task lists have no push: polled
             groups = defaultdict(list)
             for row in stored.of_account(self.store, account_id):
                 groups[watched(row)].append(row)

@@ -122,7 +122,7 @@ class Scheduler:
             else self.intervals.calendar_list
         self._request_if_due((Kind.CALENDAR_LIST, account.id), account.list_synced, every, now)
         for calendar in self.store.calendars_of_account(account.id):
-            self._request_if_due((Kind.EVENTS, calendar.id), calendar.last_sync,
+            self._request_if_due((calendar.kind, calendar.id), calendar.last_sync,
                                  self.interval(calendar.id, now), now)
 
     def interval(self, calendar_id: int, now: float) -> float:
@@ -139,7 +139,7 @@ class Scheduler:
     def run(self, key: tuple[Kind, int]) -> None:
         """One sync, run by the queue (never twice at once for a key)."""
         kind, ident = Kind(key[0]), key[1]
-        if kind is Kind.EVENTS:
+        if kind is not Kind.CALENDAR_LIST:         # a calendar's events or a task list
             calendar = self.store.calendar(ident)
             if calendar is None or calendar.deleted:
                 return
@@ -151,10 +151,10 @@ class Scheduler:
             return
         self._dirty.discard(key)
         try:
-            if kind is Kind.EVENTS:
-                self.engine.sync_calendar(ident)
-            else:
+            if kind is Kind.CALENDAR_LIST:
                 self.engine.sync_calendar_list(ident)
+            else:
+                self.engine.sync_calendar(ident)
         except GoogleError as exc:
             if not account_wide(exc):
                 pause = self.errors.fail(key)
@@ -179,7 +179,7 @@ class Scheduler:
         rather than at the next tick."""
         for calendar in self.store.calendars_of_account(account_id):
             if not calendar.last_sync:
-                self.queue.request((Kind.EVENTS, calendar.id))
+                self.queue.request((calendar.kind, calendar.id))
         self._maintain(account_id)
 
     def maintain_channels(self) -> None:

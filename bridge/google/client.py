@@ -9,7 +9,8 @@ credentials object whose refresh is serialised here.
 httplib2 itself sends a request a second time, whatever its method, when the connection
 closes without an answer: a lost reply to a write therefore usually surfaces as the answer to
 that second copy (409 duplicate for an insert with our id, 412 for a patch with If-Match, 410
-for a delete), which the write path resolves.
+for a delete), which the write path resolves. Calls made with
+``retry_connection_errors=False`` go out exactly once (``single_shot``).
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from . import errors, token_refresh
+from .single_shot import SingleShotHttp
 
 log = logging.getLogger(__name__)
 
 GOOGLE_API_ENDPOINT = "https://www.googleapis.com/calendar/v3/"
+GOOGLE_TASKS_ENDPOINT = "https://tasks.googleapis.com/"
 CONNECTION_ERRORS = token_refresh.CONNECTION_ERRORS
 
 
@@ -54,13 +57,15 @@ class GoogleClient:
     Seams: ``sleep(seconds)`` for every wait between attempts, ``clock()`` (monotonic
     seconds) for the observers' timings, ``jitter()`` a number in [0, 1) per backoff."""
 
-    def __init__(self, credentials, *, api_endpoint: str | None = None, timeout: float = 30.0,
+    def __init__(self, credentials, *, api_endpoint: str | None = None,
+                 tasks_endpoint: str | None = None, timeout: float = 30.0,
                  max_attempts: int = 5, backoff_base: float = 0.5, backoff_cap: float = 32.0,
                  sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic,
                  jitter: Callable[[], float] = random.random):
         self.credentials = credentials
         self.api_endpoint = api_endpoint or GOOGLE_API_ENDPOINT
+        self.tasks_endpoint = tasks_endpoint or tasks_endpoint_for(self.api_endpoint)
         self.timeout = timeout
         self.max_attempts = max_attempts
         self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
@@ -71,24 +76,30 @@ class GoogleClient:
         # "events.list" (or "oauth.token"), outcome "ok", the HTTP status, or "no_answer".
         self.observers: list[Callable[[str, str, float], None]] = []
 
-    def service(self):
-        service = getattr(self._local, "service", None)
-        if service is None:
-            service = build("calendar", "v3", http=httplib2.Http(timeout=self.timeout),
-                            static_discovery=True, cache_discovery=False,
-                            client_options={"api_endpoint": self.api_endpoint})
-            self._local.service = service
-        return service
+    def service(self, api: str = "calendar"):
+        """This thread's service object for ``api``: "calendar" (v3) or "tasks" (v1)."""
+        services = getattr(self._local, "services", None)
+        if services is None:
+            services = self._local.services = {}
+        if api not in services:
+            version, endpoint = ("v1", self.tasks_endpoint) if api == "tasks" \
+                else ("v3", self.api_endpoint)
+            services[api] = build(api, version, http=httplib2.Http(timeout=self.timeout),
+                                  static_discovery=True, cache_discovery=False,
+                                  client_options={"api_endpoint": endpoint})
+        return services[api]
 
     def call(self, make_request: Callable, *, headers: dict[str, str] | None = None,
-             retry_connection_errors: bool = True) -> dict:
+             retry_connection_errors: bool = True, api: str = "calendar") -> dict:
         """Build a request with ``make_request(service)`` and execute it, retrying rate limits,
         5xx, token-endpoint trouble and (if allowed) lost connections with exponential backoff
-        and jitter; honours Retry-After. Raises a classified ``errors.GoogleError``."""
+        and jitter; honours Retry-After. Raises a classified ``errors.GoogleError``.
+        ``api`` names the service ``make_request`` gets (see ``service``)."""
         attempt, refused = 1, None
         while True:
             try:
-                return self._attempt(make_request, headers, retry_connection_errors, refused)
+                return self._attempt(make_request, headers, retry_connection_errors, refused,
+                                     api)
             except _StaleToken as stale:
                 if refused is not None:     # a fresh token refused too: nothing more to try
                     raise errors.GoogleError("Google refused a freshly issued access token",
@@ -107,22 +118,25 @@ class GoogleClient:
             attempt += 1
 
     def _attempt(self, make_request: Callable, headers: dict[str, str] | None,
-                 retry_connection_errors: bool, refused: str | None) -> dict:
+                 retry_connection_errors: bool, refused: str | None, api: str) -> dict:
         try:
             self._ensure_token(refused)
         except errors.Unavailable as exc:
             raise _Failed(exc, retryable=True) from None    # nothing was sent yet
         except errors.GoogleError as exc:
             raise _Failed(exc, retryable=False) from None
-        request = make_request(self.service())
+        request = make_request(self.service(api))
         for key, value in (headers or {}).items():
             request.headers[key] = value
         token = self.credentials.token
         self.credentials.apply(request.headers)
-        method = getattr(request, "methodId", "").removeprefix("calendar.")
+        method = getattr(request, "methodId", "").removeprefix(api + ".")
         started, outcome = self._clock(), "no_answer"
         try:
-            result = request.execute(num_retries=0)
+            # Not to be retried: not by httplib2 either, which resends on a lost answer.
+            once = {} if retry_connection_errors \
+                else {"http": SingleShotHttp(timeout=self.timeout)}
+            result = request.execute(num_retries=0, **once)
             outcome = "ok"
             return result
         except HttpError as exc:
@@ -131,7 +145,7 @@ class GoogleClient:
                 raise _StaleToken(token) from None
             raise _Failed(errors.classify(exc), errors.is_retryable(exc)) from None
         except CONNECTION_ERRORS as exc:
-            self._local.service = None      # the connection may be half-dead
+            self._local.services = None     # the connection may be half-dead
             raise _Failed(errors.Unavailable(f"No answer from Google: {exc!r}"),
                           retry_connection_errors) from None
         finally:
@@ -179,18 +193,29 @@ class GoogleClient:
 
     # --- paged lists --------------------------------------------------------------------------
 
-    def list_pages(self, make_request: Callable) -> tuple[list[dict], str | None]:
+    def list_pages(self, make_request: Callable,
+                   api: str = "calendar") -> tuple[list[dict], str | None]:
         """All pages of a list call built by ``make_request(service, page_token)``:
         (items, nextSyncToken of the last page)."""
         items, page_token = [], None
         while True:
-            page = self.call(lambda service, token=page_token: make_request(service, token))
+            page = self.call(lambda service, token=page_token: make_request(service, token),
+                             api=api)
             items.extend(page.get("items", []))
             page_token = page.get("nextPageToken")
             if not page_token:
                 return items, page.get("nextSyncToken")
 
+
     def list_all(self, make_request: Callable) -> tuple[list[dict], str | None, dict]:
         """Deprecated: ``list_pages`` plus an empty third value, for callers not yet moved."""
         items, sync_token = self.list_pages(make_request)
         return items, sync_token, {}
+
+
+def tasks_endpoint_for(api_endpoint: str) -> str:
+    """The Tasks API's base for a Calendar API base: Google's own for Google's, else the
+    same server's root (an emulator or proxy serving both, as /calendar/v3/ and /tasks/v1/)."""
+    if api_endpoint.rstrip("/") == GOOGLE_API_ENDPOINT.rstrip("/"):
+        return GOOGLE_TASKS_ENDPOINT
+    return api_endpoint.rstrip("/").removesuffix("/calendar/v3") + "/"

@@ -63,14 +63,16 @@ class Tx:
 
     # --- calendars ------------------------------------------------------------------------------
 
-    def upsert_calendar(self, account_id: int, user_id: int, google_id: str, **fields) -> int:
+    def upsert_calendar(self, account_id: int, user_id: int, google_id: str, *,
+                        slug_base: str | None = None, **fields) -> int:
+        """The collection of a Google calendar (or task list: ``slug_base`` names it)."""
         row = self.conn.execute(select(calendars.c.id).where(
             calendars.c.account_id == account_id, calendars.c.google_id == google_id)).first()
         if row:
             self.conn.execute(update(calendars).where(calendars.c.id == row.id)
                               .values(deleted=False, **fields))
             return row.id
-        slug = base = slug_for(google_id)
+        slug = base = slug_for(slug_base or google_id)
         taken = {r.slug for r in self.conn.execute(
             select(calendars.c.slug).where(calendars.c.user_id == user_id))}
         n = 2

@@ -26,6 +26,7 @@ from ..store import Store
 from . import mirror
 from .materialise import View, context, materialise
 from .resources import group_by_uid, is_deleted, uid_of
+from .tasks import TaskSync
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +44,13 @@ class SyncEngine:
         # called after every sync attempt.
         self.push_healthy: Callable[[Kind, int], bool] = lambda kind, key: False
         self.observers: list[Observer] = []
+        self.tasks = TaskSync(store, client_for, clock=clock)
 
     # --- calendar list --------------------------------------------------------------------------
 
     def sync_calendar_list(self, account_id: int) -> list[int]:
-        """Mirror the account's calendar list; returns the ids of its calendars."""
+        """Mirror the account's calendar list and task lists; returns the ids of their
+        collections."""
         return self._run(Kind.CALENDAR_LIST, account_id,
                          lambda: self._sync_calendar_list(account_id))
 
@@ -68,19 +71,30 @@ class SyncEngine:
                     rerender.append(calendar_id)
                 seen.append(calendar_id)
             for row in self.store.calendars_of_account(account_id):
-                if row.id not in seen:
+                if row.kind is Kind.EVENTS and row.id not in seen:
                     log.info("calendar %s left account %s", row.id, account.id)
                     tx.forget_calendar(row.id)
             tx.set_account(account_id, list_synced=self.clock(), last_error=None)
         for calendar_id in rerender:
             self.rerender(calendar_id)
-        return seen
+        return seen + self.tasks.sync_lists(account_id)
 
     # --- events -----------------------------------------------------------------------------------
 
     def sync_calendar(self, calendar_id: int) -> int:
-        """Bring one calendar up to date; answers how many resources changed for clients."""
+        """Bring one calendar (or task list) up to date; answers how many resources changed
+        for clients."""
+        if self.kind_of(calendar_id) is Kind.TASKS:
+            return self._run(Kind.TASKS, calendar_id, lambda: self.tasks.sync_list(calendar_id))
         return self._run(Kind.EVENTS, calendar_id, lambda: self._sync_events(calendar_id))
+
+    def kind_of(self, calendar_id: int) -> Kind:
+        calendar = self.store.calendar(calendar_id)
+        return calendar.kind if calendar is not None else Kind.EVENTS
+
+    def lease(self, calendar_id: int):
+        """The collection's exclusive lease (syncs and client writes of it)."""
+        return self.store.leases.exclusive(self.kind_of(calendar_id), calendar_id)
 
     def _run(self, kind: Kind, key: int, work: Callable):
         started, error = time.monotonic(), None
@@ -222,7 +236,8 @@ class SyncEngine:
         """Sync the calendar first if its last sync is older than the freshness window (and no
         healthy push channel watches it). Concurrent callers share one sync; if Google fails,
         the cache is served (logged)."""
-        self._fresh(Kind.EVENTS, calendar_id, lambda: self.store.calendar(calendar_id).last_sync,
+        self._fresh(self.kind_of(calendar_id), calendar_id,
+                    lambda: self.store.calendar(calendar_id).last_sync,
                     lambda: self.sync_calendar(calendar_id))
 
     def ensure_list_fresh(self, account_id: int) -> None:

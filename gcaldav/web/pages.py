@@ -21,13 +21,13 @@ HERE = Path(__file__).parent
 ENV = Environment(loader=FileSystemLoader(HERE / "templates"),
                   autoescape=select_autoescape(default=True), trim_blocks=True,
                   lstrip_blocks=True)
-Login = Callable[[str, str], bool]
+Login = Callable[[str, str], str]      # user name, password -> CalDAV user name or ""
 
 
 @dataclass
 class Pages:
     """Settings from the configuration plus the state the pages keep in memory."""
-    login: Login                        # Radicale's [auth]: user name, password -> ok
+    login: Login                        # Radicale's [auth]
     admins: frozenset[str] = frozenset()
     client_secrets: str = ""            # the OAuth client's JSON file ("web" or "installed")
     public_url: str = ""                # base URL as people reach it; default: the request's

@@ -31,12 +31,13 @@ def submit(request, app, session):
         return render("signin.html", session, status=429, user=user,
                       error=f"Too many failed sign-ins: try again in {math.ceil(wait / 60)} "
                             "minutes.")
-    if not user or not pages.login(user, request.form.get("password", "")):
+    name = pages.login(user, request.form.get("password", "")) if user else ""
+    if not name:
         pages.throttle.failed(*keys)
         log.info("failed web sign-in from %s", request.remote_addr)
         return render("signin.html", session, status=401, user=user,
                       error="Wrong user name or password.")
-    session.user, session.csrf = user, secrets.token_urlsafe(24)   # a new token per sign-in
+    session.user, session.csrf = name, secrets.token_urlsafe(24)   # a new token per sign-in
     return redirect("/.gcaldav/", code=303)
 
 

@@ -146,3 +146,19 @@ def test_without_a_client_the_connect_page_says_what_to_configure(site):
     alice = site.session("alice")
     assert "administrator sets oauth_client_secrets" in \
         alice.get(site.base + "/.gcaldav/connect").text
+
+
+def test_a_client_google_refuses_is_explained(site, control, tmp_path):
+    email = google_account(control)
+    wrong = {"web": {**site.client["web"], "client_secret": "GOCSPX-not-the-secret"}}
+    (tmp_path / "client_secret.json").write_text(json.dumps(wrong))   # read on first use
+    alice = site.session("alice")
+    control.post("/oauth/consent", {"account": email})
+    try:
+        answer = alice.post(site.base + "/.gcaldav/connect",
+                            data={"csrf": site.csrf(alice, "/.gcaldav/connect")})
+    finally:
+        control.delete("/oauth/consent")
+    assert answer.status_code == 400 and "Google refused the sign-in (invalid_client)" in \
+        answer.text and "GOCSPX-not-the-secret" not in answer.text
+    assert site.bridge.accounts("alice") == []

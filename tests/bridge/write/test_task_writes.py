@@ -1,0 +1,90 @@
+"""Client writes to a task list reaching the emulator's Tasks API through a real Bridge:
+only changed fields are patched, a stale Google etag is a conflict, a create whose answer
+was lost is found instead of made twice, unknown parents stay a plain property."""
+
+from __future__ import annotations
+
+import pytest
+
+from bridge import errors
+from bridge.model import Kind
+from bridge.service import Bridge
+from bridge.settings import Settings
+
+SCOPES = ["https://www.googleapis.com/auth/calendar", "https://www.googleapis.com/auth/tasks"]
+
+
+def vtodo(uid: str, *lines: str) -> str:
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VTODO\r\n"
+            f"UID:{uid}\r\n" + "".join(line + "\r\n" for line in lines)
+            + "END:VTODO\r\nEND:VCALENDAR\r\n")
+
+
+@pytest.fixture
+def linked(emulator, tmp_path, control, new_account):
+    bridge = Bridge(Settings(data_dir=str(tmp_path / "data"),
+                             google_api_endpoint=emulator.emulator.api_url,
+                             google_token_uri=emulator.emulator.token_url,
+                             sleep=lambda seconds: None))
+    account = {**new_account("writer"), "scopes": SCOPES}
+    account_id = bridge.link_info("alice", account)
+    [tasks] = [c for c in bridge.store.calendars_of_account(account_id)
+               if c.kind is Kind.TASKS]
+    path = f"/accounts/{account['account']}/tasklists/{tasks.google_id}"
+    yield bridge, tasks.id, path
+    bridge.store.engine.dispose()
+
+
+def google_tasks(control, path: str) -> list[dict]:
+    return [t for t in control.get(path + "/tasks")["items"] if not t.get("deleted")]
+
+
+def test_update_patches_only_what_changed(linked, control):
+    bridge, list_id, path = linked
+    bridge.put(list_id, "a.ics", vtodo("a", "SUMMARY:Old", "DESCRIPTION:Notes"))
+    [task] = google_tasks(control, path)
+    control.patch(path + f"/tasks/{task['id']}", {"notes": "Google's notes"})
+    bridge.engine.sync_calendar(list_id)
+    control.post("/stats/reset")
+    bridge.put(list_id, "a.ics", vtodo("a", "SUMMARY:New", "DESCRIPTION:Google's notes",
+                                       "STATUS:COMPLETED"))
+    [task] = google_tasks(control, path)
+    assert (task["title"], task["notes"], task["status"]) == ("New", "Google's notes",
+                                                              "completed")
+    assert control.calls()["tasks.patch"] == 1 and "tasks.move" not in control.calls()
+
+
+def test_a_stale_google_etag_is_a_conflict(linked, control):
+    bridge, list_id, path = linked
+    bridge.put(list_id, "a.ics", vtodo("a", "SUMMARY:Mine"))
+    [task] = google_tasks(control, path)
+    control.patch(path + f"/tasks/{task['id']}", {"title": "Theirs"})      # not synced yet
+    with pytest.raises(errors.PreconditionFailed):
+        bridge.put(list_id, "a.ics", vtodo("a", "SUMMARY:Mine again"))
+    assert google_tasks(control, path)[0]["title"] == "Theirs"
+
+
+def test_a_create_whose_answer_was_lost_is_not_made_twice(linked, control):
+    bridge, list_id, path = linked
+    control.post("/faults", {"kind": "lose_reply", "method": "tasks.insert"})
+    item = bridge.put(list_id, "lost.ics", vtodo("lost", "SUMMARY:Only once"))
+    assert [t["title"] for t in google_tasks(control, path)] == ["Only once"]
+    assert item.uid == "lost" and "SUMMARY:Only once" in item.text
+
+
+def test_a_parent_outside_the_list_stays_a_plain_property(linked, control):
+    bridge, list_id, path = linked
+    item = bridge.put(list_id, "c.ics", vtodo("c", "SUMMARY:Child",
+                                              "RELATED-TO;RELTYPE=PARENT:nowhere"))
+    [task] = google_tasks(control, path)
+    assert "parent" not in task
+    assert "RELATED-TO;RELTYPE=PARENT:nowhere" in item.text
+
+
+def test_events_are_refused_by_a_task_list(linked):
+    bridge, list_id, _ = linked
+    event = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:e\r\n"
+             "DTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    with pytest.raises(errors.Unsupported) as refused:
+        bridge.put(list_id, "e.ics", event)
+    assert refused.value.component == "VTODO"
