@@ -40,6 +40,12 @@ class Account:
     subject: str | None             # domain-wide delegation: the user acted as
     list_synced: float
     last_error: str | None
+    state: str = "ok"               # ok | needs_sign_in (Google refused the credentials)
+    needs_sign_in_since: float | None = None
+
+    @property
+    def needs_sign_in(self) -> bool:
+        return self.state == "needs_sign_in"
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,13 @@ class Calendar:
     last_error: str | None
     deleted: bool
     kind: Kind = Kind.EVENTS
+    selected: bool = True           # ticked and not hidden in the user's Google list
+    hidden: bool | None = None      # the user's choice here; None: follow ``selected``
+
+    @property
+    def served(self) -> bool:
+        """Whether clients see it (unless another account serves the same calendar)."""
+        return self.selected if self.hidden is None else not self.hidden
 
     @property
     def name(self) -> str:

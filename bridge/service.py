@@ -10,6 +10,7 @@ import logging
 import threading
 from typing import Callable, Iterable, Iterator
 
+from . import accounts as linked_accounts
 from . import errors
 from .background.channels import ChannelManager
 from .background.notifications import Notifications
@@ -17,6 +18,7 @@ from .background.scheduler import Intervals, Scheduler
 from .google import GoogleClient, GoogleError, calendar_list, credentials
 from .google import tasks as google_tasks
 from .google.credential_store import CredentialStore, FileCredentialStore
+from .google.private_files import private_dir
 from .model import Calendar, Changes, Item, Kind
 from .ops import status
 from .ops.metrics import Metrics
@@ -36,6 +38,7 @@ SYNC_PREFIX = "http://radicale.org/ns/sync/"     # kept: clients hold tokens of 
 class Bridge:
     def __init__(self, settings: Settings):
         self.settings = settings
+        private_dir(settings.data_dir)      # credentials and the database: owner only
         self.store = Store(settings.database)
         self.metrics = Metrics(self.store)
         self.engine = SyncEngine(self.store, self.client_for, freshness=settings.freshness,
@@ -47,6 +50,8 @@ class Bridge:
         self._clients: dict[int, tuple[str | None, GoogleClient]] = {}
         self._clients_lock = threading.Lock()
         self.engine.observers += [self.metrics.observe_sync, self._remember_error]
+        self.sign_in = linked_accounts.SignInWatch(self.store, settings.clock)
+        self.engine.observers.append(self.sign_in)
         self.engine.push_healthy = self._push_healthy
         self.notifications = Notifications(self.store, self.metrics, self._on_change)
         self.scheduler: Scheduler | None = None     # background work, while serving
@@ -64,23 +69,41 @@ class Bridge:
         self.store.ensure_user(user)
 
     def calendars(self, user: str) -> list[Calendar]:
-        """The user's calendars, each brought up to date if it is older than ``freshness``."""
+        """The calendars clients see (see bridge/accounts.py: each Google calendar once,
+        hidden ones left out), each brought up to date if it is older than ``freshness``
+        (unless its account needs a new sign-in: then from cache)."""
+        broken = set()
         for account in self.store.accounts(user):
-            self.engine.ensure_list_fresh(account.id)
+            if account.needs_sign_in:
+                broken.add(account.id)
+            else:
+                self.engine.ensure_list_fresh(account.id)
         out = []
-        for row in self.store.calendars(user):
-            self.engine.ensure_fresh(row.id)
+        for row in linked_accounts.served(self.store.calendars(user), broken):
+            if row.account_id not in broken:
+                self.engine.ensure_fresh(row.id)
             out.append(self.store.calendar(row.id))
         return out
 
     def calendar(self, user: str, slug: str, *, fresh: bool = True) -> Calendar | None:
-        """One calendar of the user by its URL segment (brought up to date unless ``fresh``
+        """One calendar clients see, by its URL segment (brought up to date unless ``fresh``
         is False, for cheap questions like access rights)."""
         row = self.store.calendar_by_slug(user, slug)
-        if row is None or not fresh:
+        if row is None or not self._served(user, row):
+            return None
+        if not fresh or self.store.account(row.account_id).needs_sign_in:
             return row
         self.engine.ensure_fresh(row.id)
         return self.store.calendar(row.id)
+
+    def _served(self, user: str, row: Calendar) -> bool:
+        if not row.served:
+            return False
+        copies = [c for c in self.store.calendars(user) if c.google_id == row.google_id]
+        if len(copies) == 1:
+            return True
+        broken = {a.id for a in self.store.accounts(user) if a.needs_sign_in}
+        return row.id in {c.id for c in linked_accounts.served(copies, broken)}
 
     # --- reading resources --------------------------------------------------------------------
 
@@ -207,12 +230,48 @@ class Bridge:
         with self.store.write() as tx:
             account_id = tx.add_account(user, email, info["type"], "", subject)
         self.credentials.save(account_id, info)
+        self.sign_in.mark(account_id, needs_sign_in=False)
         calendar_ids = self.engine.sync_calendar_list(account_id)
         for done, calendar_id in enumerate(calendar_ids, 1):
             self.engine.sync_calendar(calendar_id)
             if progress:
                 progress(self.store.calendar(calendar_id).name, done, len(calendar_ids))
         return account_id
+
+    # --- accounts: several per user, their sign-in state, calendars shown or hidden --------------
+
+    def accounts(self, user: str | None = None) -> list[linked_accounts.LinkedAccount]:
+        """Linked Google accounts (of one user, or all) with state and calendars."""
+        users = [user] if user is not None else self.users()
+        return [entry for name in users for entry in linked_accounts.linked(self.store, name)]
+
+    def unlink(self, user: str, email: str) -> int:
+        """Remove one of the user's Google accounts: its push channels are stopped, its
+        credentials and cached data deleted, its calendars vanish for clients. Answers how
+        many calendars went."""
+        account = next((a for a in self.store.accounts(user)
+                        if a.email == email.strip().lower()), None)
+        if account is None:
+            raise errors.NotFound(f"{user} has no linked Google account {email}.")
+        linked_accounts.stop_channels(self.store, lambda: self.client_for(account.id),
+                                      account.id)
+        calendar_ids = linked_accounts.remove(self.store, self.credentials, account)
+        with self._clients_lock:
+            self._clients.pop(account.id, None)
+        return len(calendar_ids)
+
+    def set_hidden(self, user: str, calendar: str, hidden: bool | None) -> list[Calendar]:
+        """Hide a calendar from clients (True), show it (False) or follow the user's choice in
+        Google again (None). ``calendar``: its URL segment, Google id or name. Answers the
+        calendars changed (a calendar two accounts list is changed in both)."""
+        found = linked_accounts.find_calendar(self.store, user, calendar)
+        if not found:
+            raise errors.NotFound(f"{user} has no calendar {calendar!r}; "
+                                  "`gcaldav calendars USER` lists them.")
+        with self.store.write() as tx:
+            for row in found:
+                tx.set_calendar(row.id, hidden=hidden)
+        return [self.store.calendar(row.id) for row in found]
 
     # --- web sign-in and pages (gcaldav/web) -----------------------------------------------------
 
@@ -245,7 +304,8 @@ class Bridge:
 
     def health(self) -> tuple[bool, dict]:
         """Whether the bridge works (the store answers, background work runs if started),
-        with counts (no names) for /healthz."""
+        with counts and the ids of accounts needing a new sign-in (no names) for /healthz.
+        An account needing sign-in does not make the bridge unhealthy: it still serves."""
         try:
             accounts = self.store.accounts()
             calendars = sum(len(self.store.calendars_of_account(a.id)) for a in accounts)
@@ -258,7 +318,9 @@ class Bridge:
             "status": "error" if background == "stopped" else "ok", "store": "ok",
             "background": background,
             "push": "on" if scheduler and scheduler.channels.address else "off",
-            "accounts": len(accounts), "calendars": calendars}
+            "accounts": len(accounts), "calendars": calendars,
+            # ids only (no names here); `gcaldav status` says whose and how to fix it
+            "accounts_needing_sign_in": [a.id for a in accounts if a.needs_sign_in]}
 
     def handle_push(self, headers: dict[str, str], remote: str) -> int:
         """A Google push notification; answers the HTTP status for Google."""

@@ -1,4 +1,5 @@
-"""The ``gcaldav`` command: serve, link, status, demo, emulator."""
+"""The ``gcaldav`` command: serve, link, status, demo, emulator; login, accounts, unlink,
+calendars and user live in account_commands.py."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+
+from . import account_commands
 
 
 def _emulator(args: argparse.Namespace) -> int:
@@ -74,6 +77,8 @@ def _status(args: argparse.Namespace) -> int:
         print("no linked accounts")
     for account in report.accounts:
         print(f"{account.user} <{account.email}> (account {account.id})")
+        if account.needs_sign_in:
+            print(f"  NEEDS SIGN-IN: {account.advice(f'gcaldav login --config {args.config}')}")
         print(f"  {'CALENDAR':<40} {'LAST SYNC (UTC)':<21} {'LAG':>7}  {'CHANNEL EXPIRES':<22} "
               "LAST ERROR")
         for watched in (account.calendar_list, *account.calendars):
@@ -89,7 +94,8 @@ def _status_line(watched, now: float) -> str:
         f"in {_duration(watched.channel_expires - now)}"
         + ("" if watched.channel_confirmed else " (unconfirmed)"))
     error = (watched.last_error or "-").splitlines()[0]
-    return f"  {watched.name[:40]:<40} {synced:<21} {lag:>7}  {channel:<22} {error}"
+    name = watched.name if watched.served else f"{watched.name} (hidden)"
+    return f"  {name[:40]:<40} {synced:<21} {lag:>7}  {channel:<22} {error}"
 
 
 def _duration(seconds: float) -> str:
@@ -189,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "push channel expiry, last error")
     status.add_argument("--config", required=True, help="Radicale configuration file")
     status.set_defaults(run=_status)
+
+    account_commands.add_parsers(commands)
 
     emu = commands.add_parser("emulator", help="serve the Google Calendar API emulator")
     emu.add_argument("--host", default="127.0.0.1")

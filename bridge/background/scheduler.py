@@ -115,7 +115,8 @@ class Scheduler:
                 log.exception("planning the syncs of account %s failed", account.id)
 
     def _plan_account(self, account) -> None:
-        if self.paused.active(account.id):
+        # An account needing a new sign-in waits for it (bridge/accounts.py said so once).
+        if self.paused.active(account.id) or account.needs_sign_in:
             return
         now = time.time()
         every = self.intervals.push if self.channels.healthy(Kind.CALENDAR_LIST, account.id) \
@@ -185,7 +186,8 @@ class Scheduler:
     def maintain_channels(self) -> None:
         accounts = self.store.accounts()
         for account in accounts:
-            self._maintain(account.id)
+            if not account.needs_sign_in:
+                self._maintain(account.id)
         try:
             self.channels.drop_orphans({a.id for a in accounts})
         except Exception:

@@ -65,7 +65,7 @@ class Metrics:
 
 
 class _StoreCollector:
-    """Values read from the store at scrape time: sync lag and push channels."""
+    """Values read from the store at scrape time: sync lag, account states and push channels."""
 
     def __init__(self, store: Store, clock: Callable[[], float] = time.time):
         self.store, self.clock = store, clock
@@ -84,6 +84,14 @@ class _StoreCollector:
             list_lag.add_metric([str(account.id)], _age(now, account.list_synced))
             for calendar in self.store.calendars_of_account(account.id):
                 lag.add_metric([str(calendar.id)], _age(now, calendar.last_sync))
+        states = GaugeMetricFamily("gcaldav_accounts", "Linked Google accounts by sign-in "
+                                   "state (needs_sign_in: Google refused the credentials)",
+                                   labels=["state"])
+        counts = {"ok": 0, "needs_sign_in": 0}
+        for account in self.store.accounts():
+            counts[account.state] = counts.get(account.state, 0) + 1
+        for state, count in sorted(counts.items()):
+            states.add_metric([state], count)
         channels = GaugeMetricFamily("gcaldav_push_channels", "Stored push channels by state",
                                      labels=["state"])
         counts = {"pending": 0, "active": 0, "retired": 0}
@@ -91,7 +99,7 @@ class _StoreCollector:
             counts[row.state] = counts.get(row.state, 0) + 1
         for state, count in sorted(counts.items()):
             channels.add_metric([state], count)
-        return [lag, list_lag, channels]
+        return [lag, list_lag, states, channels]
 
 
 def _age(now: float, then: float) -> float:

@@ -43,6 +43,9 @@ accounts = Table(
     Column("subject", String(320)),                        # domain-wide delegation target
     Column("list_synced", Float, nullable=False, default=0.0),
     Column("last_error", Text),
+    # ok | needs_sign_in: Google refused the credentials for good (v5)
+    Column("state", String(16), nullable=False, default="ok", server_default="ok"),
+    Column("needs_sign_in_since", Float),
     UniqueConstraint("user_id", "email"),
 )
 
@@ -70,6 +73,10 @@ calendars = Table(
     Column("deleted", Boolean, nullable=False, default=False),
     # What the collection holds: a calendar's events, or (later) a task list (v4).
     Column("kind", String(16), nullable=False, default="events", server_default="events"),
+    # Served by default: ticked in Google's list and not hidden there (v5); ``hidden`` is the
+    # user's own choice over that (NULL: follow Google).
+    Column("selected", Boolean, nullable=False, default=True, server_default="1"),
+    Column("hidden", Boolean),
     UniqueConstraint("account_id", "google_id"),
     UniqueConstraint("user_id", "slug"),
 )

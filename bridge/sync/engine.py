@@ -266,4 +266,5 @@ def _calendar_fields(entry: dict) -> dict:
                 description=entry.get("description", ""),
                 time_zone=entry.get("timeZone") or "UTC", color=entry.get("backgroundColor"),
                 access_role=entry.get("accessRole", "reader"),
+                selected=bool(entry.get("selected")) and not entry.get("hidden"),
                 default_reminders=json.dumps(entry.get("defaultReminders", []), sort_keys=True))

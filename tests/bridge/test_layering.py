@@ -33,6 +33,7 @@ ENGINE_RULES = {
     "bridge.background": {"bridge.model", "bridge.errors", "bridge.store", "bridge.google",
                           "bridge.sync", "bridge.ops"},
     "bridge.ops": {"bridge.model", "bridge.store"},
+    "bridge.accounts": {"bridge.model", "bridge.errors", "bridge.store", "bridge.google"},
 }
 
 

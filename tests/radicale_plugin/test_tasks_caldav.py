@@ -93,14 +93,17 @@ def test_google_changes_reach_sync_collection_as_exactly_those_hrefs(setup, cont
     control.post(tasks.base + f"/tasks/{made['A']['id']}/complete", {})
     control.post(tasks.base + f"/tasks/{made['D']['id']}/move?parent={made['B']['id']}")
     control.delete(tasks.base + f"/tasks/{made['C']['id']}")
-    control.post(tasks.base + "/clear")        # hides E and A: still completed tasks here
+    control.post(tasks.base + "/clear")        # hides E (A was hidden when completed)
 
     token2, changes = server.sync_collection(url, token)
-    assert set(changes) == hrefs_of(server, calendar, [new, made["A"], made["D"], made["C"]])
+    assert set(changes) == hrefs_of(server, calendar, [new, made["A"], made["D"], made["C"],
+                                                       made["E"]])
     assert changes[f"{calendar.url.path}{made['C']['id']}.ics"] == 404
     assert all(isinstance(changes[h], str) for h in changes if made["C"]["id"] not in h)
     moved = calendar.todo_by_uid(made["D"]["id"] + "@tasks.google.com")
     assert str(moved.icalendar_component["RELATED-TO"]) == made["B"]["id"] + "@tasks.google.com"
+    cleared = calendar.todo_by_uid(made["E"]["id"] + "@tasks.google.com").icalendar_component
+    assert (str(cleared["STATUS"]), str(cleared["X-GOOGLE-HIDDEN"])) == ("COMPLETED", "TRUE")
     assert server.sync_collection(url, token2)[1] == {}
 
 

@@ -17,9 +17,9 @@ UTC = dt.timezone.utc
 
 # Mapped properties in rendering order: each has one line rendered from Google's task.
 MAPPED = ("SUMMARY", "DESCRIPTION", "DUE", "STATUS", "COMPLETED", "RELATED-TO", "URL",
-          "X-GOOGLE-SORTKEY")
+          "X-GOOGLE-SORTKEY", "X-GOOGLE-HIDDEN")
 # Mapped but read-only: Google's, never changed by a client.
-READ_ONLY = ("URL", "X-GOOGLE-SORTKEY")
+READ_ONLY = ("URL", "X-GOOGLE-SORTKEY", "X-GOOGLE-HIDDEN")
 # Rendered from Google's task and never taken from a client.
 OWNED = ("UID", "DTSTAMP", "LAST-MODIFIED")
 
@@ -132,4 +132,6 @@ def rendered(name: str, task: dict, parent_uid: str | None) -> str | None:
         return f"URL:{task['webViewLink']}" if task.get("webViewLink") else None
     if name == "X-GOOGLE-SORTKEY":
         return f"X-GOOGLE-SORTKEY:{task['position']}" if task.get("position") else None
+    if name == "X-GOOGLE-HIDDEN":       # cleared, or completed in Google's own apps
+        return "X-GOOGLE-HIDDEN:TRUE" if task.get("hidden") else None
     raise KeyError(name)
