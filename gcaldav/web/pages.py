@@ -15,6 +15,7 @@ from werkzeug.exceptions import BadRequest, Forbidden, HTTPException
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from .oauth import Connects
 from .session import COOKIE, Sessions, Throttle
 
 HERE = Path(__file__).parent
@@ -33,7 +34,10 @@ class Pages:
     public_url: str = ""                # base URL as people reach it; default: the request's
     sessions: Sessions = field(default_factory=Sessions)
     throttle: Throttle = field(default_factory=Throttle)
-    connects: object = None             # connect.Connects, set by it on first use
+    connects: Connects = field(init=False)
+
+    def __post_init__(self):
+        self.connects = Connects(self.client_secrets)
 
     def base_url(self, request: Request) -> str:
         return (self.public_url or request.host_url).rstrip("/")
@@ -80,7 +84,7 @@ def render(template: str, session, *, status: int = 200, **context) -> Response:
 def _secure_headers(response: Response, pages: Pages) -> None:
     # Forms may post to ourselves only; the connect form's answer redirects to Google's
     # sign-in page, which Chrome also checks against form-action.
-    google = _origin(getattr(pages.connects, "auth_uri", ""))
+    google = _origin(pages.connects.auth_uri)
     response.headers.update({
         "Content-Security-Policy": "default-src 'none'; style-src 'self'; script-src 'self'; "
                                    "img-src 'self'; base-uri 'none'; frame-ancestors 'none'; "

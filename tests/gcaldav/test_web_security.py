@@ -151,7 +151,8 @@ def test_without_a_client_the_connect_page_says_what_to_configure(site):
 def test_a_client_google_refuses_is_explained(site, control, tmp_path):
     email = google_account(control)
     wrong = {"web": {**site.client["web"], "client_secret": "GOCSPX-not-the-secret"}}
-    (tmp_path / "client_secret.json").write_text(json.dumps(wrong))   # read on first use
+    (tmp_path / "client_secret.json").write_text(json.dumps(wrong))
+    site.server.restart()                                   # the file is read at start
     alice = site.session("alice")
     control.post("/oauth/consent", {"account": email})
     try:
