@@ -93,7 +93,9 @@ class Storage(BaseStorage):
         calendar for the whole request (never globally, so a slow Google call stalls no other
         calendar and no reader), after bringing it up to date, so Radicale's If-Match and
         If-None-Match checks see Google's current state."""
-        parts = [p for p in pathutils.strip_path(path).split("/") if p] if mode == "w" else []
+        # Radicale locks without a path to create a new user's principal (no calendar).
+        parts = [p for p in pathutils.strip_path(path).split("/") if p] \
+            if mode == "w" and path else []
         row = self.bridge.calendar(parts[0], parts[1], fresh=False) if len(parts) >= 2 else None
         if row is None:
             yield
