@@ -4,16 +4,13 @@ calendars and user live in account_commands.py."""
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
-import secrets
 import sys
-import tempfile
 import time
-import urllib.request
 
 from . import account_commands
+from .demo import HOST_HELP
 
 
 def _emulator(args: argparse.Namespace) -> int:
@@ -119,44 +116,9 @@ def _progress(name: str, done: int, total: int) -> None:
 
 def _demo(args: argparse.Namespace) -> int:
     """The emulator with demo data plus the bridge on HOST:PORT, nothing to configure."""
-    from emulator import EmulatorServer
+    from . import demo
 
-    from .configfile import bridge_config
-    from .server import load_configuration, make_server
-
-    emulator = EmulatorServer("127.0.0.1", 0, seed_name="demo").start()
-    workdir = tempfile.mkdtemp(prefix="gcaldav-demo-")
-    password = args.password or secrets.token_urlsafe(9)
-    htpasswd = os.path.join(workdir, "users")
-    with open(os.open(htpasswd, os.O_WRONLY | os.O_CREAT, 0o600), "w") as handle:
-        handle.write(f"demo:{password}\n")
-    request = urllib.request.Request(
-        emulator.base_url + "/_emulator/accounts", method="POST",
-        data=json.dumps({"email": "demo@example.com"}).encode(),
-        headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request) as response:
-        credentials = response.read()
-    credentials_file = os.path.join(workdir, "google.json")
-    with open(os.open(credentials_file, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as handle:
-        handle.write(credentials)
-    config_file = os.path.join(workdir, "config")
-    with open(config_file, "w") as handle:
-        handle.write(bridge_config(
-            htpasswd=htpasswd, data_dir=os.path.join(workdir, "data"), host=args.host,
-            port=args.port, api=emulator.emulator.api_url, token_uri=emulator.emulator.token_url,
-            # Push on loopback: the emulator notifies the demo of "Google-side" changes.
-            push_url=(f"http://127.0.0.1:{args.port}"
-                      if args.host in ("127.0.0.1", "localhost", "0.0.0.0") else None)))
-    link = argparse.Namespace(config=config_file, user="demo", credentials=credentials_file,
-                              subject=None)
-    if _link(link) != 0:
-        return 1
-    server = make_server(load_configuration(config_file))
-    print(f"gcaldav demo ready: CalDAV http://{args.host}:{args.port}/  user demo  "
-          f"password {password}\n  (Google emulator at {emulator.base_url}; files in "
-          f"{workdir})", flush=True)
-    _serve_until_interrupted(server.serve_forever)
-    return 0
+    return demo.run(args)
 
 
 def _serve_until_interrupted(serve_forever) -> None:
@@ -173,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser("demo", help="try it: emulated Google data served as CalDAV")
-    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--host", default="127.0.0.1", help=HOST_HELP)
     demo.add_argument("--port", type=int, default=5232)
     demo.add_argument("--password", help="the demo user's password (default: random)")
     demo.set_defaults(run=_demo)
