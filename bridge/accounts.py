@@ -65,6 +65,14 @@ def find_calendar(store: Store, user: str, ref: str) -> list[Calendar]:
     return []
 
 
+def shares_old_file(store: Store, account: Account) -> bool:
+    """Whether another account was linked to the same credentials file (older versions named
+    it after the user, so ``bob@corp`` and ``bob_corp`` could share one): whose it is cannot
+    be told, so neither may use it; each must sign in again."""
+    return any(other.id != account.id and other.credentials_path == account.credentials_path
+               for other in store.accounts())
+
+
 class SignInWatch:
     """Engine observer: marks an account ``needs_sign_in`` when Google refuses its
     credentials, and ``ok`` again after a sync with them succeeds."""

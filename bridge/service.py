@@ -194,6 +194,9 @@ class Bridge:
         account = self.store.account(account_id)
         if account is None or not account.credentials_path:
             return None
+        if linked_accounts.shares_old_file(self.store, account):
+            self.sign_in.mark(account_id, needs_sign_in=True)
+            return None
         try:
             self.credentials.save(account_id, credentials.read_info(account.credentials_path))
         except credentials.CredentialsError:
