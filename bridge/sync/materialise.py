@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..model import Calendar, Occurrences, Rendered
 from ..translate import CalendarContext, render, shadow
-from ..translate.events import occurrences
+from ..translate.events import occurrences, sent
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,13 @@ def context(calendar: Calendar) -> CalendarContext:
 
 
 def materialise(events: list[dict], ctx: CalendarContext, kept: dict | None) -> View | None:
-    """The resource's view, or None when nothing of it is left to show."""
+    """The resource's view, or None when nothing of it is left to show: the client's own
+    text when it still means what Google holds (see translate/events/sent.py), else the
+    rendering with the shadow merged in."""
     rendered = render(events, ctx)
     if rendered is None:
         return None
-    return View(shadow.apply(rendered, kept, ctx.time_zone), occurrences.index(events, ctx),
-                occurrences.single_bounds(events, ctx))
+    kept = dict(kept or {})
+    text = kept.pop(sent.KEY, None)
+    rendered = sent.served(shadow.apply(rendered, kept, ctx.time_zone), text, ctx.time_zone)
+    return View(rendered, occurrences.index(events, ctx), occurrences.single_bounds(events, ctx))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from ..translate.events.exclusions import fold, live_stamps
 from ..translate.events.from_ical import Component, Parsed
 from ..errors import Invalid, ReadOnly
 
@@ -38,10 +39,13 @@ class PlanError(Invalid):
 
 def plan_put(old: Parsed | None, new: Parsed) -> list[Op]:
     if old is None:
-        return _plan_create(new)
+        return _plan_create(fold(new))
     # An invitation stays one whether or not the client kept the stand-in's marker.
     invitation = bool(old.master and old.master.synthetic)
-    ops = _plan_update(_real(old, invitation), _real(new, invitation))
+    before, after = _real(old, invitation), _real(new, invitation)
+    # Cancelled occurrences compared in one form (an instance modified on one side stays
+    # an instance: cancelling it deletes that instance event).
+    ops = _plan_update(fold(before, live_stamps(after)), fold(after, live_stamps(before)))
     kinds = {c.event_type for c in (old.master, *old.overrides.values()) if c} & READ_ONLY_TYPES
     if kinds and not all(op.quiet for op in ops):
         raise ReadOnly(f"Google {kinds.pop()} events are read-only here (only alarms "

@@ -20,6 +20,7 @@ from ..model import Kind
 from ..store import Store
 from ..sync import SyncEngine
 from ..translate import ICalError, UnsupportedComponent, parse
+from ..translate.events import sent
 from .errors import from_google
 from .ids import event_id
 from .plan import Op, PlanError, plan_put
@@ -113,7 +114,9 @@ class Writer:
             raise errors.Conflict("An event with this UID already exists in the calendar.",
                                   uid=new.uid)
         answers = self._apply(calendar, new.uid, ids, ops)
-        self.engine.store_write(calendar, new.uid, answers, new.shadows() or None, href)
+        # The client's bytes go with the shadow: served while Google means the same.
+        kept = {**new.shadows(), sent.KEY: text}
+        self.engine.store_write(calendar, new.uid, answers, kept, href)
         if ops:
             self._settle(calendar.id)
 
