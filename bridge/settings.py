@@ -23,6 +23,7 @@ class Settings:
     freshness: float = 30.0                 # seconds a calendar counts as fresh
     google_timeout: float = 30.0
     send_updates: str = "none"              # Google's sendUpdates for client writes
+    allow_calendar_delete: bool = False     # DELETE of a collection reaches Google
     # Seams: tests pass a fake clock or a sleep that records instead of waiting.
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep

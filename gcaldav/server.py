@@ -18,7 +18,7 @@ from radicale.server import RequestHandler
 
 from radicale_plugin import registry
 from radicale_plugin.options import PLUGIN_SCHEMA, background_from
-from radicale_plugin.outcome import OutcomeMiddleware
+from radicale_plugin.wsgi import caldav_app
 
 from .web import WebApp
 from .web.pages import pages_from
@@ -45,7 +45,7 @@ def load_configuration(path: str) -> config.Configuration:
 
 
 def make_app(configuration: config.Configuration) -> WebApp:
-    app = OutcomeMiddleware(radicale.Application(configuration))
+    app = caldav_app(configuration)
     options = configuration.copy(PLUGIN_SCHEMA)
     login = radicale_login(configuration)
     return WebApp(app, registry.lookup(configuration),

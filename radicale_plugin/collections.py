@@ -18,7 +18,7 @@ from radicale.storage import BaseCollection
 from bridge import errors
 from bridge.service import Bridge, calendar_timezone
 
-from . import outcome
+from . import outcome, properties
 
 
 @functools.lru_cache(maxsize=4096)
@@ -76,6 +76,7 @@ class Principal(Root):
 class Calendar(BaseCollection):
     def __init__(self, bridge: Bridge, user: str, row):
         self.bridge, self.user, self.row = bridge, user, row
+        self._kept = None       # properties kept locally, read when first asked
         self.component = row.kind.component
 
     @property
@@ -90,6 +91,8 @@ class Calendar(BaseCollection):
         return f'"{row.epoch}-{row.revision}"'
 
     def get_meta(self, key=None):
+        if key == "tag":        # asked on every request: no store read for it
+            return "VCALENDAR"
         row = self.row
         meta = {"tag": "VCALENDAR", "D:displayname": row.name,
                 "C:supported-calendar-component-set": self.component,
@@ -98,6 +101,9 @@ class Calendar(BaseCollection):
             meta["ICAL:calendar-color"] = row.color
         if row.description:
             meta["C:calendar-description"] = row.description
+        if self._kept is None:
+            self._kept = self.bridge.kept_properties(row.id)
+        meta = properties.with_kept(meta, self._kept)
         return meta.get(key) if key else meta
 
     @property
@@ -164,16 +170,29 @@ class Calendar(BaseCollection):
         return self._item(record), (self._item(replaced[0]) if replaced else None)
 
     def delete(self, href=None):
-        if href is None:
-            error = errors.Unsupported("Calendars are deleted in Google Calendar, not here.")
-        else:
-            try:
+        try:
+            if href is None:
+                self.bridge.delete_calendar(self.row.id)
+            else:
                 self.bridge.delete(self.row.id, href)
+            return
+        except errors.BridgeError as exc:
+            outcome.fail(exc)
+            raise RuntimeError(exc.message) from None
+
+    def set_meta(self, props):
+        """PROPPATCH: Radicale hands over the whole merged property set."""
+        if props.get("tag") != "VCALENDAR":
+            error = errors.Unsupported("A calendar stays a calendar: its resource type "
+                                       "cannot be changed.")
+        else:
+            wanted = properties.changes(self.get_meta(), props)
+            try:
+                if wanted:
+                    self.bridge.set_properties(self.row.id, wanted)
+                    self._kept = None
                 return
             except errors.BridgeError as exc:
                 error = exc
         outcome.fail(error)
-        raise RuntimeError(error.message)
-
-    def set_meta(self, props):
-        raise ValueError(PermissionError(13, "calendar properties are managed in Google"))
+        raise ValueError(error.message)

@@ -41,6 +41,10 @@ PLUGIN_SCHEMA = {"storage": {
                        "help": "seconds to wait for one Google API answer"},
     "send_updates": {"value": "none", "type": str,
                      "help": "Google's sendUpdates for client writes: none, externalOnly, all"},
+    "allow_calendar_delete": {"value": "false", "type": boolean,
+                              "help": "let a DELETE of a calendar collection delete the "
+                                      "calendar on Google (owned) or unsubscribe (shared); "
+                                      "never the primary calendar"},
     # --- background work, push, operations (gcaldav serve) ---
     "push_url": {"value": "", "type": str,
                  "help": "the bridge's public base URL as Google reaches it (https; plain "
@@ -82,7 +86,8 @@ def settings_from(configuration) -> Settings:
                     google_api_endpoint=get("google_api_endpoint") or None,
                     google_token_uri=get("google_token_uri") or None,
                     freshness=get("freshness"), google_timeout=get("google_timeout"),
-                    send_updates=get("send_updates"))
+                    send_updates=get("send_updates"),
+                    allow_calendar_delete=get("allow_calendar_delete"))
 
 
 def background_from(configuration, webhook_path: str) -> dict:

@@ -15,7 +15,9 @@ import vobject
 from radicale import pathutils
 from radicale.storage import BaseStorage
 
-from . import registry
+from bridge import errors
+
+from . import outcome, properties, registry
 from .collections import Calendar, Principal, Root
 from .options import PLUGIN_SCHEMA, settings_from
 
@@ -81,11 +83,30 @@ class Storage(BaseStorage):
         if len(parts) == 1:
             self.bridge.ensure_user(parts[0])
             return Principal(parts[0]), {}, []
-        raise ValueError("gcaldav serves the calendars of the linked Google account; create "
-                         "new calendars in Google Calendar")
+        try:
+            if len(parts) != 2 or items is not None or not props \
+                    or props.get("tag") != "VCALENDAR":
+                raise errors.Unsupported("Only calendars can be created here (MKCALENDAR "
+                                         "directly below your principal).")
+            wanted, component = properties.requested(props)
+            row = self.bridge.create_collection(parts[0], parts[1], wanted,
+                                                component=component)
+        except errors.BridgeError as exc:
+            outcome.fail(exc)
+            raise ValueError(exc.message) from None
+        return Calendar(self.bridge, parts[0], row), {}, []
 
     def move(self, item, to_collection, to_href):
-        raise ValueError("Moving events between calendars is not supported")
+        """MOVE of an event to another calendar: Google's events.move (same account only)."""
+        source = item.collection
+        try:
+            if source.path == to_collection.path:
+                raise errors.Unsupported("Renaming an event within its calendar is not "
+                                         "supported; move it to another calendar.")
+            self.bridge.move_event(source.row.id, item.href, to_collection.row.id, to_href)
+        except errors.BridgeError as exc:
+            outcome.fail(exc)
+            raise ValueError(exc.message) from None
 
     @contextlib.contextmanager
     def acquire_lock(self, mode: str, user: str = "", *args, path: str = "", **kwargs):

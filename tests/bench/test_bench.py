@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-REQUESTS = {"ctag PROPFIND (depth 0)", "PROPFIND depth 1 getetag", "sync-collection, no change",
+REQUESTS = {"ctag PROPFIND (depth 0)", "getctag + sync-token PROPFIND (depth 0)",
+            "PROPFIND depth 1 getetag", "sync-collection, no change",
             "sync-collection, initial", "calendar-multiget 100 (etag+data)",
             "calendar-query 1 week (getetag)", "GET one item"}
 
