@@ -27,6 +27,7 @@ from .store import Store
 from .sync import SyncEngine
 from .translate.timezones import calendar_with_timezone as calendar_timezone
 from .write import Writer
+from .write.calendars import GOOGLE_HELD, CalendarWriter
 from .write.errors import from_google
 from .write.tasklists import TaskListWriter
 from .write.tasks import TaskWriter
@@ -46,6 +47,9 @@ class Bridge:
                                  clock=settings.clock)
         self.writer = Writer(self.store, self.engine, self.client_for,
                              send_updates=settings.send_updates)
+        self.calendar_writer = CalendarWriter(
+            self.store, self.engine, self.client_for, send_updates=settings.send_updates,
+            allow_delete=settings.allow_calendar_delete)
         self.task_writer = TaskWriter(self.store, self.engine, self.client_for)
         self.task_lists = TaskListWriter(self.store, self.engine, self.client_for)
         self.credentials: CredentialStore = FileCredentialStore(settings.credentials_dir)
@@ -180,6 +184,49 @@ class Bridge:
 
     def rename_task_list(self, calendar_id: int, title: str) -> None:
         self.task_lists.rename(calendar_id, title)
+
+    # --- calendars: properties, new calendars, deleting, moving events ----------------------
+    # Properties are named ``GOOGLE_HELD`` ("name", "color", "description", "time_zone": the
+    # calendar-timezone text) or are any other property tag, kept locally per collection.
+
+    def kept_properties(self, calendar_id: int) -> dict:
+        """Properties kept locally: ``description``/``time_zone`` where Google cannot hold
+        them, ``other`` {property tag: text}."""
+        return self.calendar_writer.kept(calendar_id)
+
+    def set_properties(self, calendar_id: int, changes: dict[str, str | None]) -> None:
+        """Change a collection's properties (value None: removed); raises a domain error."""
+        held = {k: v for k, v in changes.items() if k in GOOGLE_HELD}
+        other = {k: v for k, v in changes.items() if k not in GOOGLE_HELD}
+        self.calendar_writer.set_properties(calendar_id, held, other)
+
+    def create_collection(self, user: str, slug: str, properties: dict[str, str | None], *,
+                          component: str | None = None) -> Calendar:
+        """A new collection at /user/slug/: a Google calendar for VEVENT (or unspecified)."""
+        if component not in (None, "VEVENT"):
+            raise errors.Unsupported(f"Collections of {component} (task lists) cannot be "
+                                     "created here yet.", component=component)
+        held = {k: v for k, v in properties.items() if k in GOOGLE_HELD}
+        other = {k: v for k, v in properties.items() if k not in GOOGLE_HELD}
+        return self.store.calendar(self.calendar_writer.create(user, slug, held, other))
+
+    def delete_calendar(self, calendar_id: int) -> None:
+        """Delete an owned secondary calendar or unsubscribe from a shared one (only with
+        ``allow_calendar_delete``; never the primary)."""
+        self.calendar_writer.delete(calendar_id)
+
+    def move_event(self, calendar_id: int, href: str, to_calendar_id: int,
+                   to_href: str) -> Item:
+        """Move a resource to another calendar of the same Google account (events.move)."""
+        return self.calendar_writer.move_event(calendar_id, href, to_calendar_id, to_href)
+
+    def addresses(self, user: str) -> list[str]:
+        """The user's calendar addresses: each linked Google account and each calendar the
+        user owns (events they organise carry one of these)."""
+        out = [a.email for a in self.store.accounts(user)]
+        out += [c.google_id for c in self.store.calendars(user)
+                if c.access_role == "owner" and c.google_id not in out]
+        return out
 
     # --- accounts -------------------------------------------------------------------------------
 
