@@ -38,7 +38,7 @@ def callback(request, app, session):
     user = session.user
     job_id = flows.run(user, lambda progress: app.bridge.link_signed_in(
         user, info, progress=progress))
-    return redirect(f"/.gcaldav/connect/{job_id}", code=303)
+    return redirect(f"{session.home}/connect/{job_id}", code=303)
 
 
 @page()

@@ -56,7 +56,7 @@ def overview(request, app, session):
 def set_served(request, app, session, calendar_id: int):
     calendar = _own_calendar(app.bridge, session.user, calendar_id)
     app.bridge.set_hidden(session.user, calendar.slug, request.form.get("served") != "1")
-    return redirect("/.gcaldav/", code=303)
+    return redirect(f"{session.home}/", code=303)
 
 
 @page()
@@ -69,7 +69,7 @@ def confirm_unlink(request, app, session, account_id: int):
 def unlink(request, app, session, account_id: int):
     account = _own_account(app.bridge, session.user, account_id)
     app.bridge.unlink(session.user, account.email)
-    return redirect("/.gcaldav/", code=303)
+    return redirect(f"{session.home}/", code=303)
 
 
 def _own_account(bridge, user: str, account_id: int):

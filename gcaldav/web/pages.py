@@ -5,6 +5,7 @@ the security headers, and ``render`` for templates (Jinja2, autoescaped)."""
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -22,6 +23,7 @@ HERE = Path(__file__).parent
 ENV = Environment(loader=FileSystemLoader(HERE / "templates"),
                   autoescape=select_autoescape(default=True), trim_blocks=True,
                   lstrip_blocks=True)
+SUB_PATH = re.compile(r"(/[\w.~-]+)*")
 Login = Callable[[str, str], str]      # user name, password -> CalDAV user name or ""
 
 
@@ -40,7 +42,15 @@ class Pages:
         self.connects = Connects(self.client_secrets)
 
     def base_url(self, request: Request) -> str:
-        return (self.public_url or request.host_url).rstrip("/")
+        return self.public_url or request.host_url.rstrip("/") + self.prefix(request)
+
+    def prefix(self, request: Request) -> str:
+        """The path a proxy serves the bridge under ("" at the root): public_url's, else the
+        proxy's X-Script-Name (as Radicale reads it)."""
+        if self.public_url:
+            return urlsplit(self.public_url).path.rstrip("/")
+        prefix = request.headers.get("X-Script-Name", "").rstrip("/")
+        return prefix if SUB_PATH.fullmatch(prefix) else ""
 
     def secure(self, request: Request) -> bool:
         return request.scheme == "https" or self.public_url.startswith("https:")
@@ -56,12 +66,13 @@ def page(*, signed_in: bool = True, admin: bool = False):
                 return Response("The pages are not enabled.", status=404)
             session = pages.sessions.load(request.cookies.get(COOKIE))
             session.admin = session.user in pages.admins
+            session.home = pages.prefix(request) + "/.gcaldav"
             try:
                 if request.method == "POST" and not session.valid_form(request.form.get("csrf")):
                     raise BadRequest("This form has expired or did not come from this site: "
                                      "go back, reload the page and try again.")
                 if signed_in and session.user is None:
-                    response = redirect("/.gcaldav/signin")
+                    response = redirect(f"{session.home}/signin")
                 elif admin and not session.admin:
                     raise Forbidden("This page is for the administrators.")
                 else:

@@ -20,7 +20,9 @@ LIFETIME = 3600         # seconds: an unused session dies after an hour
 class Session:
     user: str | None = None
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
-    admin: bool = False         # not stored: looked up in the configuration on each request
+    # Not stored, set per request: admin or not, and the pages' path (behind a sub-path too).
+    admin: bool = False
+    home: str = "/.gcaldav"
 
     def valid_form(self, token: str | None) -> bool:
         return bool(token) and secrets.compare_digest(token, self.csrf)
@@ -43,8 +45,8 @@ class Sessions:
     def save(self, response, session: Session, *, secure: bool) -> None:
         response.set_cookie(COOKIE, self._signer.dumps({"user": session.user,
                                                         "csrf": session.csrf}),
-                            max_age=int(self.lifetime), path="/.gcaldav/", httponly=True,
-                            samesite="Lax", secure=secure)
+                            max_age=int(self.lifetime), path=session.home + "/",
+                            httponly=True, samesite="Lax", secure=secure)
 
 
 class Throttle:

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 @page(signed_in=False)
 def form(request, app, session):
     if session.user:
-        return redirect("/.gcaldav/", code=303)
+        return redirect(f"{session.home}/", code=303)
     return render("signin.html", session)
 
 
@@ -38,10 +38,10 @@ def submit(request, app, session):
         return render("signin.html", session, status=401, user=user,
                       error="Wrong user name or password.")
     session.user, session.csrf = name, secrets.token_urlsafe(24)   # a new token per sign-in
-    return redirect("/.gcaldav/", code=303)
+    return redirect(f"{session.home}/", code=303)
 
 
 @page()
 def signout(request, app, session):
     session.user = None
-    return redirect("/.gcaldav/signin", code=303)
+    return redirect(f"{session.home}/signin", code=303)
