@@ -9,24 +9,23 @@ from Google's answers and one incremental sync settles whatever else Google chan
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from typing import Callable
 
 from .. import errors
 from ..google import GoogleClient, GoogleError
+from ..google import errors as google
 from ..model import Kind
 from ..store import Store
 from ..sync import SyncEngine
 from ..translate import ICalError, UnsupportedComponent, parse
 from ..translate.events import sent
+from . import inserts, resolve
 from .errors import from_google
-from .ids import event_id
 from .plan import Op, PlanError, plan_put
 
 log = logging.getLogger(__name__)
-MAX_ID_GENERATIONS = 20
 
 
 @dataclass
@@ -61,35 +60,12 @@ class _Ids:
             self.instances[stamp] = (event["id"], event.get("etag"))
 
 
-def _holds(event: dict, body: dict) -> bool:
-    """Whether Google's event already carries the fields of a patch body (compared as
-    values: Google formats times and attendees in its own way)."""
-    for key, value in body.items():
-        have = event.get(key)
-        if key in ("start", "end"):
-            if value is None or have is None or _instant(have) != _instant(value):
-                return False
-        elif key == "attendees":
-            def people(items):
-                return {(p.get("email"), p.get("responseStatus")) for p in items or []}
-            if people(have) != people(value):
-                return False
-        elif key != "reminders" and (have or None) != (value or None):
-            return False
-    return True
-
-
-def _instant(edt: dict):
-    if "date" in edt:
-        return edt["date"]
-    return dt.datetime.fromisoformat(edt["dateTime"]).astimezone(dt.timezone.utc)
-
-
 class Writer:
     def __init__(self, store: Store, engine: SyncEngine,
                  client_for: Callable[[int], GoogleClient], *, send_updates: str = "none"):
         self.store, self.engine, self.client_for = store, engine, client_for
         self.send_updates = send_updates
+        self.generations = inserts.Generations()
 
     # --- PUT ----------------------------------------------------------------------------------
 
@@ -123,9 +99,11 @@ class Writer:
     def _apply(self, calendar, uid: str, ids: _Ids, ops: list[Op]) -> list[dict]:
         client = self.client_for(calendar.account_id)
         answers, done = [], []
+        deleted_before = bool(ops) and ops[0].kind == "insert" and self._was_deleted(
+            calendar.id, uid)
         try:
             for op in ops:
-                answer = self._run(client, calendar.google_id, uid, ids, op)
+                answer = self._run(client, calendar.google_id, uid, ids, op, deleted_before)
                 if answer is not None:
                     answers.append(answer)
                 done.append(op)
@@ -134,10 +112,12 @@ class Writer:
             raise from_google(exc) from None
         return answers
 
-    def _run(self, client: GoogleClient, cal: str, uid: str, ids: _Ids, op: Op) -> dict | None:
+    def _run(self, client: GoogleClient, cal: str, uid: str, ids: _Ids, op: Op,
+             deleted_before: bool = False) -> dict | None:
         notify = "none" if op.quiet else self.send_updates
         if op.kind == "insert":
-            event = self._insert(client, cal, uid, op.body, notify)
+            event = inserts.insert(client, cal, uid, op.body, notify, self.generations,
+                                   deleted_before=deleted_before)
             ids.learn(None, event)
             return event
         target, etag = ids.target(op.stamp)
@@ -149,44 +129,34 @@ class Writer:
                 calendarId=cal, eventId=target, body=op.body, sendUpdates=notify),
                 headers={"If-Match": etag} if etag else None)
         except GoogleError as exc:
-            if exc.status != 412:
+            if exc.status != 412 and not resolve.unanswered(exc):
                 raise
-            # Our own earlier attempt may have landed (a lost reply, retried): then Google
-            # already holds exactly what we want, and that is not a conflict.
-            event = client.call(lambda s: s.events().get(calendarId=cal, eventId=target))
-            if not _holds(event, op.body):
+            # Our own attempt may have landed (a lost reply, retried or not): then Google
+            # holds exactly what we want, and that is neither a conflict nor a failure.
+            event = resolve.fetch(client, cal, target)
+            if not resolve.holds(event, op.body):
                 raise
         ids.learn(op.stamp, event)
         return event
 
-    def _insert(self, client: GoogleClient, cal: str, uid: str, body: dict,
-                notify: str) -> dict:
-        for generation in range(MAX_ID_GENERATIONS):
-            candidate = event_id(uid, generation)
-            try:
-                return client.call(lambda s: s.events().insert(
-                    calendarId=cal, body={**body, "id": candidate}, sendUpdates=notify))
-            except GoogleError as exc:
-                if exc.status != 409:
-                    raise
-            existing = client.call(lambda s: s.events().get(calendarId=cal, eventId=candidate))
-            if existing.get("status") != "cancelled" and existing.get("iCalUID") == uid:
-                # Our own insert landed but its reply was lost: make it what was asked.
-                return client.call(lambda s: s.events().patch(
-                    calendarId=cal, eventId=candidate, body=body, sendUpdates="none"))
-            # That id belonged to a deleted event (Google never reuses ids): try the next.
-        raise errors.Conflict("Google keeps refusing new ids for this UID; use a new UID.",
-                              uid=uid)
+    def _was_deleted(self, calendar_id: int, uid: str) -> bool:
+        row = self.store.item_hrefs_by_uid(calendar_id, [uid]).get(uid)
+        return row is not None and row[2]
 
     def _delete(self, client: GoogleClient, cal: str, target: str, etag: str | None,
                 notify: str) -> None:
+        """Delete ``target``; done when Google no longer holds it, however we learn that (a
+        lost reply, a retry that meets our own delete's 412, a 404/410)."""
         try:
             client.call(lambda s: s.events().delete(calendarId=cal, eventId=target,
                                                     sendUpdates=notify),
                         headers={"If-Match": etag} if etag else None)
         except GoogleError as exc:
-            if exc.status not in (404, 410):        # already gone: what we wanted
+            if exc.status not in (404, 410, 412) and not resolve.unanswered(exc):
                 raise
+            if not resolve.gone(client, cal, target):
+                raise google.Unavailable("Google did not delete the event (it still holds "
+                                         "it); nothing changed.", status=502) from None
 
     def _undo(self, client: GoogleClient, cal: str, ids: _Ids, done: list[Op]) -> None:
         for op in reversed(done):
