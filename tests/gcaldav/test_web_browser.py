@@ -40,12 +40,17 @@ def test_a_person_connects_sees_hides_sets_up_and_unlinks(site, browser, control
     driver.find_element(By.ID, "start").click()
     WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "consent"))
     driver.find_element(By.CSS_SELECTOR, f"input[name=account][value='{email}']").click()
+    # One slow Google answer keeps the first sync running long enough to see its progress
+    # page, which then refreshes itself (no script) until the sync is done.
+    control.post("/faults", {"kind": "delay", "seconds": 3, "method": "events.list"})
     driver.find_element(By.ID, "allow").click()
     WebDriverWait(driver, 10).until(lambda d: "/.gcaldav/connect/" in d.current_url)
+    assert driver.find_element(By.ID, "running").text in (
+        "Copying your calendars…", "Copying calendar 2 of 2…")
+    screenshot(driver, "3-first-sync", tmp_path)
     WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "done")
                                     or d.find_elements(By.ID, "error"))
     assert driver.find_element(By.ID, "done").text == "Done: 2 calendars copied."
-    screenshot(driver, "3-first-sync", tmp_path)
 
     driver.find_element(By.ID, "overview").click()
     page = text(driver)
