@@ -18,8 +18,9 @@ def from_google(exc: google.GoogleError) -> errors.BridgeError:
         return errors.RateLimited("Google's Calendar usage limits were exceeded; try again "
                                   "later.", retry_after=int(exc.retry_after or 600))
     if isinstance(exc, google.CredentialsRefused):
-        return errors.NeedsSignIn("Google no longer accepts this account's sign-in; the "
-                                  "server's administrator must sign in again.")
+        return errors.NeedsSignIn("Google no longer accepts this account's sign-in, so "
+                                  "changes cannot be saved: sign in again (`gcaldav login "
+                                  "USER` on the server, or the web pages' Connect).")
     if isinstance(exc, google.Unavailable):
         if exc.status >= 500:
             return errors.Upstream(f"Google failed to process the change ({exc}).")

@@ -51,7 +51,8 @@ def test_a_revoked_sign_in_is_reported_and_a_new_login_fixes_it(
     for attempt in ("first", "second"):
         refused = server.session.put(calendar_url + f"{attempt}.ics", data=event(attempt))
         assert refused.status_code == 503, refused.text
-        assert "sign in again" in refused.text and refused.headers.get("Retry-After")
+        assert "sign in again (`gcaldav login USER`" in refused.text
+        assert refused.headers.get("Retry-After")
     marked = [r for r in caplog.records if "no longer accepts the sign-in" in r.getMessage()]
     assert len(marked) == 1 and "gcaldav login alice" in marked[0].getMessage()
     assert "before.ics" in server.session.request(               # reads: from the cache
