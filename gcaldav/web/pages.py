@@ -16,6 +16,8 @@ from werkzeug.exceptions import BadRequest, Forbidden, HTTPException
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from bridge.errors import BridgeError
+
 from .oauth import Connects
 from .session import COOKIE, Sessions, Throttle
 
@@ -80,6 +82,9 @@ def page(*, signed_in: bool = True, admin: bool = False):
             except HTTPException as exc:
                 response = render("message.html", session, status=exc.code,
                                   title=exc.name, message=exc.description)
+            except BridgeError as exc:      # the engine refused: its message is for people
+                response = render("message.html", session, title="Not done", status=409,
+                                  message=exc.message)
             pages.sessions.save(response, session, secure=pages.secure(request))
             _secure_headers(response, pages)
             return response
