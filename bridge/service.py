@@ -196,6 +196,7 @@ class Bridge:
 
     def set_properties(self, calendar_id: int, changes: dict[str, str | None]) -> None:
         """Change a collection's properties (value None: removed); raises a domain error."""
+        self._events_only("Task list properties cannot be changed here yet.", calendar_id)
         held = {k: v for k, v in changes.items() if k in GOOGLE_HELD}
         other = {k: v for k, v in changes.items() if k not in GOOGLE_HELD}
         self.calendar_writer.set_properties(calendar_id, held, other)
@@ -213,19 +214,26 @@ class Bridge:
     def delete_calendar(self, calendar_id: int) -> None:
         """Delete an owned secondary calendar or unsubscribe from a shared one (only with
         ``allow_calendar_delete``; never the primary)."""
+        self._events_only("Task lists cannot be deleted here yet.", calendar_id)
         self.calendar_writer.delete(calendar_id)
 
     def move_event(self, calendar_id: int, href: str, to_calendar_id: int,
                    to_href: str) -> Item:
         """Move a resource to another calendar of the same Google account (events.move)."""
+        self._events_only("Only events move between calendars.", calendar_id, to_calendar_id)
         return self.calendar_writer.move_event(calendar_id, href, to_calendar_id, to_href)
+
+    def _events_only(self, message: str, *calendar_ids: int) -> None:
+        # Task lists (Kind.TASKS) answer here once their writer offers these operations.
+        if any(self.store.calendar(i).kind is not Kind.EVENTS for i in calendar_ids):
+            raise errors.Unsupported(message)
 
     def addresses(self, user: str) -> list[str]:
         """The user's calendar addresses: each linked Google account and each calendar the
         user owns (events they organise carry one of these)."""
         out = [a.email for a in self.store.accounts(user)]
-        out += [c.google_id for c in self.store.calendars(user)
-                if c.access_role == "owner" and c.google_id not in out]
+        out += [c.google_id for c in self.store.calendars(user) if c.kind is Kind.EVENTS
+                and c.access_role == "owner" and c.google_id not in out]
         return out
 
     # --- accounts -------------------------------------------------------------------------------

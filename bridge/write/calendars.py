@@ -19,6 +19,8 @@ import logging
 import re
 from typing import Callable
 
+from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+
 from .. import errors
 from ..google import GoogleClient, GoogleError
 from ..google import calendars as google_calendars
@@ -39,9 +41,11 @@ MAX_KEPT, MAX_KEPT_TEXT = 64, 65536         # per collection: a client cannot fi
 
 
 def zone_of(calendar_timezone: str) -> str | None:
-    """The IANA name of a ``calendar-timezone`` value (a VCALENDAR with one VTIMEZONE)."""
+    """The IANA name of a ``calendar-timezone`` value (a VCALENDAR with one VTIMEZONE whose
+    TZID is an IANA or Windows name); None for a custom zone."""
     match = TZID_RE.search(calendar_timezone.replace("\r\n ", "").replace("\n ", ""))
-    zone = resolve_zone(match.group(1).strip()) if match else None
+    tzid = match.group(1).strip() if match else ""
+    zone = resolve_zone(WINDOWS_TO_OLSON.get(tzid, tzid))
     return zone_key(zone) if zone is not None else None
 
 
@@ -167,29 +171,40 @@ class CalendarWriter:
         if zone:
             body["timeZone"] = zone
         colors = google_colors(changes[COLOR]) if changes.get(COLOR) else None
+        kept: dict = {}
+        _merge_other(kept, other)
         client = self.client_for(account.id)
         try:
             created = google_calendars.insert(client, body)
-            entry = google_calendars.patch_entry(client, created["id"], colors) if colors \
-                else {}
         except GoogleError as exc:
             raise _refused(exc) from None
-        kept: dict = {}
-        _merge_other(kept, other)
-        with self.store.write() as tx:
-            calendar_id = tx.upsert_calendar(
-                account.id, account.user_id, created["id"], summary=created["summary"],
-                summary_override=None, description=created.get("description", ""),
-                time_zone=created.get("timeZone") or "UTC", access_role="owner",
-                color=entry.get("backgroundColor"), default_reminders="[]")
-            if not slugs.claim(tx.conn, account.user_id, slug, calendar_id):
-                raise errors.Conflict(f"A calendar already lives at {slug!r}.")
-            local_properties.write(tx.conn, calendar_id, kept)
+        try:
+            entry = google_calendars.patch_entry(client, created["id"], colors) if colors \
+                else {}
+            with self.store.write() as tx:
+                calendar_id = tx.upsert_calendar(
+                    account.id, account.user_id, created["id"], summary=created["summary"],
+                    summary_override=None, description=created.get("description", ""),
+                    time_zone=created.get("timeZone") or "UTC", access_role="owner",
+                    color=entry.get("backgroundColor"), default_reminders="[]")
+                if not slugs.claim(tx.conn, account.user_id, slug, calendar_id):
+                    raise errors.Conflict(f"A calendar already lives at {slug!r}.")
+                local_properties.write(tx.conn, calendar_id, kept)
+        except (GoogleError, errors.BridgeError) as exc:
+            self._undo_create(client, created["id"])
+            raise _refused(exc) if isinstance(exc, GoogleError) else exc from None
         try:
             self.engine.sync_calendar(calendar_id)
         except GoogleError as exc:      # created; the next request's sync catches up
             log.warning("first sync of new calendar %s failed: %s", calendar_id, exc)
         return calendar_id
+
+    @staticmethod
+    def _undo_create(client: GoogleClient, google_id: str) -> None:
+        try:
+            google_calendars.delete(client, google_id)
+        except GoogleError as exc:
+            log.error("could not remove a calendar whose creation failed halfway: %s", exc)
 
     # --- deleting -----------------------------------------------------------------------------
 

@@ -136,6 +136,20 @@ def test_rename_of_a_shared_calendar_is_the_users_override(bridge, svc, shared):
         DAV + "displayname": "Bob's, mine", CAL + "calendar-description": "local note"}
 
 
+def test_a_custom_zone_and_unknown_properties_are_kept_locally(bridge, svc):
+    server, cal, url = bridge
+    custom = BERLIN_TZ.replace("Europe/Berlin", "Customized Time Zone")
+    codes = statuses(proppatch(server, url, f"<C:calendar-timezone>{custom}</C:calendar-"
+                                            "timezone><X:flag xmlns:X=\"urn:x\">on</X:flag>"))
+    assert set(codes.values()) == {"HTTP/1.1 200 OK"}
+    assert svc.calendars().get(calendarId=cal).execute()["timeZone"] == "UTC"
+    seen = props(server, url, "<C:calendar-timezone/>", '<X:flag xmlns:X="urn:x"/>')
+    assert seen == {CAL + "calendar-timezone": custom.replace("\r\n", "\n"),
+                    "{urn:x}flag": "on"}
+    statuses(proppatch(server, url, remove_props='<X:flag xmlns:X="urn:x"/>'))
+    assert props(server, url, '<X:flag xmlns:X="urn:x"/>') == {}
+
+
 def test_bad_colour_is_a_clear_400_and_changes_nothing(bridge, svc):
     server, cal, url = bridge
     before = entry(svc, cal)["backgroundColor"]
