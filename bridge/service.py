@@ -17,13 +17,14 @@ from .background.notifications import Notifications
 from .background.scheduler import Intervals, Scheduler
 from .google import GoogleClient, GoogleError, calendar_list, credentials
 from .google import tasks as google_tasks
-from .google.credential_store import CredentialStore, FileCredentialStore
+from .google.credential_store import CredentialStore, FileCredentialStore, RowCredentialStore
 from .google.private_files import private_dir
 from .model import Calendar, Changes, Item, Kind
 from .ops import status
 from .ops.metrics import Metrics
 from .settings import Settings
-from .store import Store
+from .store import Store, migrate
+from .store.credential_rows import CredentialRows
 from .sync import SyncEngine
 from .translate.timezones import calendar_with_timezone as calendar_timezone
 from .write import Writer
@@ -52,7 +53,9 @@ class Bridge:
             allow_delete=settings.allow_calendar_delete)
         self.task_writer = TaskWriter(self.store, self.engine, self.client_for)
         self.task_lists = TaskListWriter(self.store, self.engine, self.client_for)
-        self.credentials: CredentialStore = FileCredentialStore(settings.credentials_dir)
+        self.credentials: CredentialStore = (
+            RowCredentialStore(CredentialRows(self.store)) if self.store.shared
+            else FileCredentialStore(settings.credentials_dir))
         self._clients: dict[int, tuple[str | None, GoogleClient]] = {}
         self._clients_lock = threading.Lock()
         self.engine.observers += [self.metrics.observe_sync, self._remember_error]
@@ -365,6 +368,12 @@ class Bridge:
     def event_counts(self, user: str) -> dict[int, int]:
         """Live resources per calendar id of the user (hidden calendars too)."""
         return {c.id: len(self.store.live_hrefs(c.id)) for c in self.store.calendars(user)}
+
+    # --- database (gcaldav migrate) --------------------------------------------------------------
+
+    def schema_revision(self) -> str:
+        """The database's Alembic revision (opening the store brought it up to date)."""
+        return migrate.current(self.store.engine)
 
     # --- operations -----------------------------------------------------------------------------
 

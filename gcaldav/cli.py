@@ -1,5 +1,5 @@
-"""The ``gcaldav`` command: serve, link, status, demo, emulator; login, accounts, unlink,
-calendars and user live in account_commands.py."""
+"""The ``gcaldav`` command: serve, migrate, link, status, demo, emulator; login, accounts,
+unlink, calendars and user live in account_commands.py."""
 
 from __future__ import annotations
 
@@ -31,6 +31,23 @@ def _serve(args: argparse.Namespace) -> int:
     host, port = server.server_address[:2]
     print(f"gcaldav serving CalDAV on http://{host}:{port}/", flush=True)
     _serve_until_interrupted(server.serve_forever)
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    """Bring the database to this version's tables (serving processes also do on start)."""
+    from bridge.service import Bridge
+    from radicale_plugin.options import PLUGIN_SCHEMA, settings_from
+
+    from .server import load_configuration
+
+    try:
+        bridge = Bridge(settings_from(load_configuration(args.config).copy(PLUGIN_SCHEMA)))
+        revision = bridge.schema_revision()
+    except Exception as exc:    # an unreachable or newer database: its message, no traceback
+        print(f"gcaldav migrate: {exc}", file=sys.stderr)
+        return 1
+    print(f"database at schema revision {revision}", flush=True)
     return 0
 
 
@@ -145,6 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.set_defaults(run=_serve)
+
+    migrate = commands.add_parser("migrate", help="bring the database to this version's "
+                                  "tables (under a database lock)")
+    migrate.add_argument("--config", required=True, help="Radicale configuration file")
+    migrate.set_defaults(run=_migrate)
 
     link = commands.add_parser("link", help="link a CalDAV user to Google credentials")
     link.add_argument("--config", required=True, help="Radicale configuration file")

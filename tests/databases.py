@@ -36,3 +36,17 @@ def fresh_postgresql() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+# End-to-end suites run on each backend available: SQLite always, PostgreSQL when configured.
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get(URL_VARIABLE) else [])
+
+
+@contextmanager
+def storage_options(backend: str) -> Iterator[dict]:
+    """The [storage] options putting a bridge on ``backend`` (SQLite: the default file)."""
+    if backend == "sqlite":
+        yield {}
+        return
+    with fresh_postgresql() as url:
+        yield {"database": url}

@@ -8,6 +8,10 @@ through a ``SyncQueue``, so they never overlap for one calendar and requests fol
 A failure affects only its calendar (retried with backoff); a Google rate limit, or a
 failure that would hit every calendar of the account (credentials refused, Google not
 answering), pauses that whole account, never the others.
+
+Several processes may share one database: each runs this scheduler, and every planned sync,
+channel upkeep and pruning is claimed through ``store.leases.run_once``, so one of them does
+it per period; a push notification syncs in whichever process received it.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ log = logging.getLogger(__name__)
 ACTIVE_WINDOW = 600.0       # a calendar counts as polled by clients this long after a read
 PUSH_DELAY = 0.5            # wait this long after a notification: the rest of a burst follows
 PRUNE_EVERY = 3600.0
+SYNC_CLAIM = 120.0          # a planned sync is this process's for at most this long
 UTC = datetime.timezone.utc
 
 
@@ -134,7 +139,11 @@ class Scheduler:
         return self.intervals.sync
 
     def _request_if_due(self, key, last: float, every: float, now: float) -> None:
-        if (key in self._dirty or now - last >= every) and not self.errors.active(key):
+        # The claim keeps the other processes on the database from queueing the same sync
+        # while this one runs; once it is done, its last_sync tells them it is not due.
+        if (key in self._dirty or now - last >= every) and not self.errors.active(key) \
+                and self.store.leases.run_once(f"sync {Kind(key[0]).value} {key[1]}",
+                                               min(every, SYNC_CLAIM)):
             self.queue.request(key)
 
     def run(self, key: tuple[Kind, int]) -> None:
@@ -185,11 +194,14 @@ class Scheduler:
 
     def maintain_channels(self) -> None:
         accounts = self.store.accounts()
+        tick = self.intervals.tick(self.channel_ttl)    # one process per tick does each
         for account in accounts:
-            if not account.needs_sign_in:
+            if not account.needs_sign_in and \
+                    self.store.leases.run_once(f"channels {account.id}", tick):
                 self._maintain(account.id)
         try:
-            self.channels.drop_orphans({a.id for a in accounts})
+            if self.store.leases.run_once("channels orphans", tick):
+                self.channels.drop_orphans({a.id for a in accounts})
         except Exception:
             log.exception("dropping the channels of unlinked accounts failed")
 
@@ -197,7 +209,9 @@ class Scheduler:
         if self.paused.active(account_id):
             return
         try:
-            self.channels.maintain(account_id)
+            # Also after a list sync, in whichever process: one upkeep per account at a time.
+            with self.store.leases.exclusive(Kind.CALENDAR_LIST, account_id):
+                self.channels.maintain(account_id)
         except GoogleError as exc:
             if account_wide(exc):
                 pause = self.paused.fail(account_id, exc.retry_after)
@@ -208,6 +222,8 @@ class Scheduler:
             log.exception("push channels of account %s", account_id)
 
     def prune(self) -> None:
+        if not self.store.leases.run_once("prune", PRUNE_EVERY):
+            return                      # another process on the database prunes this hour
         cutoff = time.time() - self.intervals.retention
         for account in self.store.accounts():
             for calendar in self.store.calendars_of_account(account.id):

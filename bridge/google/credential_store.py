@@ -3,7 +3,8 @@
 ``CredentialStore`` is what the rest of the bridge relies on; ``version(account_id)``
 changes whenever an account's credentials are replaced (a new sign-in), so every process can
 notice and rebuild its client without a restart. ``FileCredentialStore`` keeps one file per
-account, named by the account id (``account-<id>.json``), so two accounts never share one.
+account, named by the account id (``account-<id>.json``), so two accounts never share one;
+``RowCredentialStore`` keeps them in the database when processes on several hosts serve.
 """
 
 from __future__ import annotations
@@ -51,14 +52,7 @@ class FileCredentialStore(CredentialStore):
         write_private(self.path(account_id), parse_info(info))
 
     def load(self, account_id: int) -> dict | None:
-        raw = self._read(account_id)
-        if raw is None:
-            return None
-        try:
-            return parse_info(json.loads(raw))
-        except (ValueError, CredentialsError) as exc:
-            raise CredentialsError(f"The stored credentials of account {account_id} are "
-                                   f"damaged ({exc}); sign in again with `gcaldav login`.") from None
+        return _parsed(account_id, self._read(account_id))
 
     def delete(self, account_id: int) -> None:
         self.path(account_id).unlink(missing_ok=True)
@@ -74,3 +68,34 @@ class FileCredentialStore(CredentialStore):
             return self.path(account_id).read_bytes()
         except FileNotFoundError:
             return None
+
+
+class RowCredentialStore(CredentialStore):
+    """Credentials in a database all server processes share; ``rows`` reads, writes and
+    deletes each account's JSON (bridge.store.credential_rows)."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def save(self, account_id: int, info: dict) -> None:
+        self.rows.write(account_id, json.dumps(parse_info(info)).encode())
+
+    def load(self, account_id: int) -> dict | None:
+        return _parsed(account_id, self.rows.read(account_id))
+
+    def delete(self, account_id: int) -> None:
+        self.rows.delete(account_id)
+
+    def version(self, account_id: int) -> str | None:
+        raw = self.rows.read(account_id)
+        return None if raw is None else hashlib.sha256(raw).hexdigest()[:16]
+
+
+def _parsed(account_id: int, raw: bytes | None) -> dict | None:
+    if raw is None:
+        return None
+    try:
+        return parse_info(json.loads(raw))
+    except (ValueError, CredentialsError) as exc:
+        raise CredentialsError(f"The stored credentials of account {account_id} are "
+                               f"damaged ({exc}); sign in again with `gcaldav login`.") from None

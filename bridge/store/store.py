@@ -33,6 +33,11 @@ class Store:
         self.leases: Leases = leases or leases_for(self.engine)
         self._write_lock = threading.RLock()
 
+    @property
+    def shared(self) -> bool:
+        """Whether server processes on several hosts may share this database."""
+        return self.engine.dialect.name != "sqlite"
+
     @contextmanager
     def write(self) -> Iterator[Tx]:
         """One transaction, committed when the block ends. The lock only keeps transactions

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from contextlib import ExitStack
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from gcaldav.configfile import bridge_config
 from radicale_plugin.options import PLUGIN_SCHEMA, settings_from
 from radicale_plugin.registry import lookup, register
 from gcaldav.server import load_configuration, make_server
+from tests.databases import BACKENDS, storage_options
 from tests.support import free_port, wait_for
 
 DAV = "{DAV:}"
@@ -107,12 +109,15 @@ def wait_for_fixture():
 
 
 
-@pytest.fixture
-def make_bridge(emulator, tmp_path):
+@pytest.fixture(params=BACKENDS)
+def make_bridge(emulator, tmp_path, request):
     """Factory: a bridge for user alice linked to the given emulator account. ``push=True``
     serves on a fixed loopback port that is also its ``push_url``; further keywords are
-    [storage] options (``sync_interval=0.5``)."""
+    [storage] options (``sync_interval=0.5``). Runs on SQLite, and on PostgreSQL when
+    GCALDAV_TEST_DATABASE_URL names a server (tests/databases.py)."""
     servers = []
+    backend = ExitStack()
+    options_of_backend = backend.enter_context(storage_options(request.param))
 
     def make(account: dict, *, freshness: float = 30.0, push: bool = False,
              **options) -> BridgeServer:
@@ -122,6 +127,7 @@ def make_bridge(emulator, tmp_path):
         port = free_port() if push else 0
         if push:
             options = {"push_url": f"http://127.0.0.1:{port}", **options}
+        options = {**options_of_backend, **options}
         config_path.write_text(bridge_config(
             htpasswd=htpasswd, data_dir=tmp_path / "data", api=emulator.emulator.api_url,
             token_uri=emulator.emulator.token_url, freshness=freshness, **options))
@@ -137,3 +143,4 @@ def make_bridge(emulator, tmp_path):
     yield make
     for server in servers:
         server.stop()
+    backend.close()
