@@ -108,6 +108,11 @@ def test_two_accounts_of_one_user_are_served_once_each(site, new_account, contro
     files = sorted((s.root / "data" / "credentials").glob("account-*.json"))
     tokens = [json.loads(f.read_text())["refresh_token"] for f in files]
     assert len(files) == 2 and set(tokens) == {home["refresh_token"], work["refresh_token"]}
+    slugs = {c.google_id: c.slug for c in server.bridge.store.calendars("alice")}
+    s.link("alice", home)                       # a re-link keeps every URL
+    server.restart()
+    assert {c.google_id: c.slug for c in server.bridge.store.calendars("alice")} == slugs
+    assert len(list((s.root / "data" / "credentials").glob("account-*.json"))) == 2
     capsys.readouterr()
     assert s.run("accounts", "alice") == 0
     out = capsys.readouterr().out
