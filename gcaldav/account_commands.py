@@ -74,7 +74,7 @@ def _login(args: argparse.Namespace) -> int:
 
     # The address must show at once, also through a pipe (ssh, a script, a test).
     sys.stdout.reconfigure(line_buffering=True)
-    bridge, configuration = _bridge(args.config), _storage_options(args.config)
+    configuration = _storage_options(args.config)
     secrets_file = args.client_secrets or configuration.get("storage", "oauth_client_secrets")
     if not secrets_file:
         print("gcaldav login: which OAuth client? Give --client-secrets FILE or set "
@@ -83,6 +83,7 @@ def _login(args: argparse.Namespace) -> int:
         return 2
     try:
         config = login.client_config(secrets_file)
+        bridge = _bridge(args.config)          # the store opens before anyone signs in
         if args.no_browser:
             info = login.pasted(config, port=args.port or login.PASTE_PORT)
         else:
@@ -171,7 +172,7 @@ def _calendars(args: argparse.Namespace) -> int:
             how = ("hidden here" if calendar.hidden else "shown here" if calendar.hidden is
                    False else "as in Google" if calendar.selected else "unticked in Google")
             if calendar.served and not served:
-                how = f"listed by another account too: served from that one"
+                how = "listed by another account too: served from that one"
             print(f"{'served' if served else 'hidden':<7} {calendar.name:<40} "
                   f"{entry.account.email:<30} {how}")
     return 0
