@@ -38,5 +38,6 @@ def materialise(events: list[dict], ctx: CalendarContext, kept: dict | None) -> 
         return None
     kept = dict(kept or {})
     text = kept.pop(sent.KEY, None)
-    rendered = sent.served(shadow.apply(rendered, kept, ctx.time_zone), text, ctx.time_zone)
+    rendered = sent.served(shadow.apply(rendered, kept, ctx.time_zone), text, ctx.time_zone,
+                           ctx.default_reminders)
     return View(rendered, occurrences.index(events, ctx), occurrences.single_bounds(events, ctx))

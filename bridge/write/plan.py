@@ -87,7 +87,10 @@ def _plan_update(old: Parsed, new: Parsed) -> list[Op]:
             if not before or before.fields.get("status") != "cancelled":
                 ops.append(Op("cancel", stamp, undo={"status": "confirmed"}))
         elif before is None:
-            base = {**(master_fields or {}), "status": "confirmed"}
+            if master_fields is None:
+                raise PlanError("This event is an invitation to single occurrences; an "
+                                "occurrence cannot be added to it (RECURRENCE-ID).")
+            base = {**master_fields, "status": "confirmed"}
             changed = diff(_instance_body(base), _instance_body(after.fields))
             changed.update(start=after.fields["start"], end=after.fields["end"])
             ops.append(Op("patch", stamp, changed,

@@ -77,13 +77,18 @@ class Writer:
 
     def _put(self, calendar, href: str, text: str) -> None:
         try:
-            new = parse(text, calendar.time_zone)
+            new = parse(text, calendar.time_zone, calendar.reminders)
         except UnsupportedComponent as exc:
             raise errors.Unsupported(str(exc), component="VEVENT") from None
         except ICalError as exc:
             raise errors.Invalid(str(exc)) from None
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+            # A value icalendar accepted but cannot represent: a 400, never a 500.
+            log.warning("unreadable iCalendar in a PUT (%s)", type(exc).__name__)
+            raise errors.Invalid("The iCalendar data could not be read (a value is not "
+                                 "valid).") from None
         current = self.store.item(calendar.id, href)
-        old = parse(current.text, calendar.time_zone) if current else None
+        old = parse(current.text, calendar.time_zone, calendar.reminders) if current else None
         ops = plan_put(old, new)
         ids = _Ids.of(self.store.google_events_of(calendar.id, new.uid))
         if current is None and ids.master_id:
@@ -109,6 +114,9 @@ class Writer:
                 done.append(op)
         except GoogleError as exc:
             self._undo(client, calendar.google_id, ids, done)
+            if exc.status == 404 and op.stamp is not None and ids.master_id:
+                raise errors.Invalid(f"RECURRENCE-ID {op.stamp} is not an occurrence of the "
+                                     "series on Google; an override must name one.") from None
             raise from_google(exc) from None
         return answers
 

@@ -15,10 +15,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 import x_wr_timezone
-from icalendar import Calendar, Event
-from icalendar.prop import vRecur
+from icalendar import Calendar, Event, Timezone
+from icalendar.prop import vDDDTypes, vRecur
 
-from . import keep
+from . import checks, keep
 from ..colors import color_id_for_css_name
 from .keep import Shadow
 from .properties import DERIVED as DERIVED_PARAM
@@ -77,9 +77,33 @@ class _Reader:
         self.zone = resolve_zone(calendar_zone) or UTC
         self.zone_name = zone_key(self.zone)
         self.vtimezones = {str(tz.get("TZID")): tz.to_ical() for tz in calendar.walk("VTIMEZONE")}
+        self._own: dict[str, dt.tzinfo | None] = {}
+        self.defaults: tuple | None = None        # the calendar's default reminders
+
+    def local(self, value, tzid) -> dt.date:
+        """``value`` in this resource's own definition of a custom zone: icalendar keeps the
+        first definition of a TZID it meets process-wide, and two clients' "Customized Time
+        Zone"s differ."""
+        if not isinstance(value, dt.datetime) or value.tzinfo is None or not tzid:
+            return value
+        key = getattr(value.tzinfo, "key", None)
+        if key and resolve_zone(key) is not None or str(tzid) not in self.vtimezones:
+            return value
+        if str(tzid) not in self._own:
+            try:
+                self._own[str(tzid)] = Timezone.from_ical(
+                    self.vtimezones[str(tzid)]).to_tz(lookup_tzid=False)
+            except Exception:       # a malformed VTIMEZONE: icalendar's reading stands
+                self._own[str(tzid)] = None
+        own = self._own[str(tzid)]
+        return value.replace(tzinfo=own) if own is not None else value
+
+    def value(self, prop) -> dt.date:
+        return self.local(prop.dt, prop.params.get("TZID"))
 
     def name(self, prop) -> str | None:
-        return iana_name(prop.params.get("TZID"), prop.dt, self.zone_name, self.vtimezones)
+        return iana_name(prop.params.get("TZID"), self.value(prop), self.zone_name,
+                         self.vtimezones)
 
     def zone_of(self, prop) -> dt.tzinfo:
         """The zone a DATE-TIME's series expands in (the calendar's for dates and floating)."""
@@ -90,7 +114,7 @@ class _Reader:
         """An EventDateTime: a date, or a dateTime with offset plus the IANA zone to expand
         in. Floating values are local to ``zone`` (default: the calendar's); values in a zone
         nothing matches keep their instant and take the calendar's zone."""
-        value = prop.dt
+        value = self.value(prop)
         if not isinstance(value, dt.datetime):
             return {"date": value.isoformat()}
         name = self.name(prop)
@@ -105,7 +129,9 @@ class _Reader:
         return {"dateTime": value.isoformat(), "timeZone": name}
 
 
-def parse(text: str, calendar_zone: str) -> Parsed:
+def parse(text: str, calendar_zone: str, default_reminders: tuple | None = None) -> Parsed:
+    """The resource's Google fields and shadow. ``default_reminders``: the calendar's (alarms
+    marked as defaults stand for them only while they still are them)."""
     try:
         calendar = Calendar.from_ical(text)
     except ValueError as exc:
@@ -126,6 +152,7 @@ def parse(text: str, calendar_zone: str) -> Parsed:
     if len(uids) != 1 or not next(iter(uids)):
         raise ICalError("Every VEVENT of a resource must carry the same, non-empty UID.")
     reader = _Reader(calendar, calendar_zone)
+    reader.defaults = default_reminders
     master, overrides = None, {}
     masters = [e for e in events if "RECURRENCE-ID" not in e]
     if len(masters) > 1:
@@ -136,14 +163,45 @@ def parse(text: str, calendar_zone: str) -> Parsed:
         master_zone = reader.zone_of(masters[0]["DTSTART"])
     for event in events:
         if "RECURRENCE-ID" in event:
-            key = instance_stamp(event["RECURRENCE-ID"], master_zone)
+            try:
+                checks.override(event, masters[0] if masters else None)
+            except checks.CheckError as exc:
+                raise ICalError(str(exc)) from None
+            rid = _in_series_type(event["RECURRENCE-ID"], masters[0] if masters else None,
+                                  reader, master_zone)
+            key = instance_stamp(rid, master_zone)
             if key in overrides:
-                raise ICalError(f"Two VEVENTs share RECURRENCE-ID {key}.")
+                raise ICalError(f"Two overrides have the same RECURRENCE-ID ({key}); an "
+                                "occurrence can be overridden once.")
             component = _component(event, reader, is_master=False)
-            component.fields["originalStartTime"] = reader.edt(event["RECURRENCE-ID"],
-                                                               master_zone)
+            component.fields["originalStartTime"] = reader.edt(rid, master_zone)
             overrides[key] = component
     return Parsed(uid=next(iter(uids)), master=master, overrides=overrides)
+
+
+def _in_series_type(rid, master, reader: _Reader, zone: dt.tzinfo):
+    """A RECURRENCE-ID in the value type of the series' DTSTART, as Google's instance ids
+    are (Exchange writes a DATE for a timed series, or the other way round)."""
+    if master is None or "DTSTART" not in master:
+        return rid
+    start = reader.value(master["DTSTART"])
+    value = reader.value(rid)
+    timed = isinstance(start, dt.datetime)
+    if isinstance(value, dt.datetime) == timed:
+        return rid
+    if timed:       # the series' time of day on that date, in the series' zone
+        moment = dt.datetime.combine(value, start.time()).replace(tzinfo=start.tzinfo)
+        return _prop(moment, master["DTSTART"].params.get("TZID"))
+    if value.tzinfo is not None:
+        value = value.astimezone(zone)
+    return _prop(value.date(), None)
+
+
+def _prop(value, tzid):
+    prop = vDDDTypes(value)
+    if tzid:
+        prop.params["TZID"] = tzid
+    return prop
 
 
 def instance_stamp(prop, zone: dt.tzinfo) -> str:
@@ -172,6 +230,13 @@ def _end(event, start: dict, reader: _Reader) -> dict:
     return {"dateTime": end.astimezone(zone).isoformat(), "timeZone": start["timeZone"]}
 
 
+def _checked_end(event, start: dict, reader: _Reader) -> dict:
+    try:
+        return checks.end(event, start, _end(event, start, reader))
+    except checks.CheckError as exc:
+        raise ICalError(str(exc)) from None
+
+
 def _component(event, reader: _Reader, *, is_master: bool) -> Component:
     if "DTSTART" not in event:
         raise ICalError("A VEVENT needs a DTSTART.")
@@ -184,7 +249,7 @@ def _component(event, reader: _Reader, *, is_master: bool) -> Component:
         "summary": str(event.get("SUMMARY", "")),
         "description": str(event.get("DESCRIPTION", "")),
         "location": str(event.get("LOCATION", "")),
-        "start": start, "end": _end(event, start, reader),
+        "start": start, "end": _checked_end(event, start, reader),
         "status": {"TENTATIVE": "tentative", "CANCELLED": "cancelled"}.get(
             status, "confirmed") if not is_master or status != "CANCELLED" else "confirmed",
         "transparency": "transparent" if str(event.get("TRANSP", "")).upper() == "TRANSPARENT"
@@ -193,7 +258,7 @@ def _component(event, reader: _Reader, *, is_master: bool) -> Component:
         "attendees": _attendees(event),
         "colorId": _color(event),
     }
-    fields["reminders"] = _reminders(event, fields["summary"], shadow)
+    fields["reminders"] = _reminders(event, fields["summary"], shadow, reader.defaults)
     if is_master:
         fields["recurrence"] = _recurrence(event, reader)
     keep.mapped(event, fields, shadow)
@@ -221,12 +286,17 @@ def _recurrence(event, reader: _Reader) -> list[str]:
             probe = Event()
             if name in ("RRULE", "EXRULE"):
                 rule = vRecur(dict(value))
+                try:
+                    checks.rule(name, rule)
+                except (checks.CheckError, ValueError) as exc:
+                    raise ICalError(str(exc) if isinstance(exc, checks.CheckError)
+                                    else f"{name} cannot be read: {exc}") from None
                 if zone is not None and rule.get("UNTIL"):
                     rule["UNTIL"] = [_in_zone(u, zone).astimezone(UTC)
                                      if isinstance(u, dt.datetime) else u for u in rule["UNTIL"]]
                 probe.add(name, rule)
             else:
-                items = [d.dt for d in value.dts]
+                items = [reader.local(d.dt, value.params.get("TZID")) for d in value.dts]
                 if zone is not None:
                     items = [_in_zone(v, zone) if isinstance(v, dt.datetime) else v
                              for v in items]
@@ -274,12 +344,17 @@ def _color(event) -> str | None:
     return value if value and value.isdigit() else None
 
 
-def _reminders(event, summary: str, shadow: Shadow) -> dict:
+def _reminders(event, summary: str, shadow: Shadow, defaults: tuple | None) -> dict:
     """Google reminders from the VALARMs: relative to the start, whole minutes, at most four
-    weeks, the first five (document order). The rest are kept whole in the shadow."""
+    weeks, the first five (document order). The rest are kept whole in the shadow. Alarms
+    marked as the calendar's defaults are "use the defaults" while they still are them (a
+    client may keep the marker and change the time)."""
     alarms = [c for c in event.subcomponents if c.name == "VALARM"]
     default = bool(alarms) and all(
         str(a.get("X-GOOGLE-DEFAULT-REMINDER", "")).upper() == "TRUE" for a in alarms)
+    if default and defaults is not None:
+        default = {_alarm_key(a) for a in alarms} == {
+            keep.alarm_key(d.get("method", "popup"), d.get("minutes")) for d in defaults}
     held: dict[str, list] = {}
     for alarm in alarms:
         minutes = _minutes_before(alarm)
@@ -297,6 +372,13 @@ def _reminders(event, summary: str, shadow: Shadow) -> dict:
     unique = sorted((int(k.split(":")[1]), k.split(":")[0]) for k in held)
     return {"useDefault": False,
             "overrides": [{"method": m, "minutes": n} for n, m in unique]}
+
+
+def _alarm_key(alarm) -> str | None:
+    minutes = _minutes_before(alarm)
+    method = str(alarm.get("X-GOOGLE-REMINDER-METHOD", "")).lower() or (
+        "email" if str(alarm.get("ACTION", "")).upper() == "EMAIL" else "popup")
+    return keep.alarm_key(method, minutes) if minutes is not None else None
 
 
 def _minutes_before(alarm) -> int | None:

@@ -23,12 +23,14 @@ KEY = "@sent"           # never a component key ("" or an instance stamp)
 _DERIVED = ("originalStartTime", "recurrence")
 
 
-def served(rendered: Rendered, sent: str | None, calendar_zone: str) -> Rendered:
+def served(rendered: Rendered, sent: str | None, calendar_zone: str,
+           default_reminders: tuple = ()) -> Rendered:
     """``rendered``, or the client's ``sent`` text in its place when both mean the same."""
     if not sent:
         return rendered
     try:
-        same = same_meaning(parse(rendered.text, calendar_zone), parse(sent, calendar_zone))
+        same = same_meaning(*(parse(text, calendar_zone, default_reminders)
+                              for text in (rendered.text, sent)))
     except ICalError:
         return rendered
     if not same:
