@@ -119,6 +119,15 @@ def test_two_accounts_of_one_user_are_served_once_each(site, new_account, contro
     assert f"alice: {home['account']}  [ok]" in out and f"alice: {work['account']}  [ok]" in out
     assert re.search(r"served +Family +\(owner", out) and re.search(r"hidden +Family +\(reader",
                                                                     out)
+    # Each syncs with its own credentials: revoking one leaves the other working.
+    control.post("/oauth/revoke", {"account": work["account"]})
+    bridge = server.bridge
+    ids = {a.email: a.id for a in bridge.store.accounts("alice")}
+    bridge.engine.sync_calendar_list(ids[home["account"]])
+    with pytest.raises(Exception, match="invalid_grant"):
+        bridge.engine.sync_calendar_list(ids[work["account"]])
+    states = {a.email: a.state for a in bridge.store.accounts("alice")}
+    assert states == {home["account"]: "ok", work["account"]: "needs_sign_in"}
 
 
 def test_unlink_removes_an_account_and_its_calendars(site, new_account, control, capsys):
