@@ -165,7 +165,7 @@ class Calendar(BaseCollection):
         except errors.BridgeError as exc:
             outcome.fail(exc)
             raise ValueError(exc.message) from None
-        if raw is None or record.text.replace("\r\n", "\n") != sent.replace("\r\n", "\n"):
+        if raw is None or record.text.encode("utf-8") != raw:     # byte for byte (§5.3.4)
             outcome.stored_differs()
         return self._item(record), (self._item(replaced[0]) if replaced else None)
 

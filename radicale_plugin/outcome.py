@@ -6,7 +6,9 @@ Radicale maps whatever ``upload``/``delete`` raise to 400/403/500; a bridge must
 precondition, and a message a person understands. The collection records the domain error
 for the current request thread here and raises; the middleware, which runs on the same
 thread, replaces Radicale's answer with it. It also drops the ETag of a PUT whose stored
-object differs from what was sent (RFC 4791 §5.3.4), so clients fetch the stored version.
+object differs from what was sent (RFC 4791 §5.3.4), so clients fetch the stored version,
+and keeps Radicale's when the stored bytes are the sent ones (the write path keeps a
+client's bytes while Google holds their meaning: bridge/translate/events/sent.py).
 """
 
 from __future__ import annotations
