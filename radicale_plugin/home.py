@@ -56,12 +56,12 @@ class HomeMiddleware:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length > 0 else b""
         environ["wsgi.input"] = io.BytesIO(body)
-        try:
-            request = ET.fromstring(body) if body.strip() else None
-        except ET.ParseError:
-            request = None
         if method == "REPORT":
-            if request is None or request.tag != D + "sync-collection":
+            try:
+                request = ET.fromstring(body)
+            except ET.ParseError:
+                return self.app(environ, start_response)     # Radicale's 400
+            if request.tag != D + "sync-collection":
                 return self.app(environ, start_response)
             return self._sync(environ, start_response, user, request)
         status, headers, content = call(self.app, environ)
