@@ -1,4 +1,6 @@
-"""Serving Radicale with the plugin: a threaded WSGI server (``gcaldav serve``).
+"""Serving Radicale with the plugin (``gcaldav serve``): every ``[server] hosts`` entry
+(IPv4 and IPv6), TLS when ``[server] ssl`` is on, a bounded worker pool with socket timeouts,
+and the door's limits in front of everything.
 
 Radicale's own server loop owns its socket handling; we need our own launcher to route our
 paths (the push webhook, /metrics, /healthz: ``web/``) before Radicale. The server runs the
@@ -7,7 +9,9 @@ bridge's background work (polling, push channels, pruning) while it serves.
 
 from __future__ import annotations
 
-import socketserver
+import logging
+import socket
+import threading
 import wsgiref.simple_server
 
 import radicale
@@ -15,26 +19,87 @@ import radicale.auth
 from radicale import config
 from radicale.auth import AuthContext
 from radicale.server import RequestHandler
+from werkzeug.exceptions import HTTPException
 
 from radicale_plugin import registry
 from radicale_plugin.options import PLUGIN_SCHEMA, background_from
 from radicale_plugin.wsgi import caldav_app
 
+from . import tls
+from .door import Door
+from .pool import WorkerPool, dual_stack_off
 from .web import WebApp
 from .web.pages import pages_from
-from .web.routes import WEBHOOK_PATH
+from .web.routes import ROUTES, WEBHOOK_PATH
+
+access_logger = logging.getLogger("gcaldav.access")
+# Logins a proxy vouches for, or none at all: there is no password to check at the door.
+EXTERNAL_AUTH = frozenset({"none", "remote_user", "http_x_remote_user", "http_remote_user"})
 
 
-class ThreadingWSGIServer(socketserver.ThreadingMixIn, wsgiref.simple_server.WSGIServer):
-    daemon_threads = True
+class Handler(RequestHandler):
+    """Radicale's handler with an access log line that carries no query (tokens) and no
+    header (credentials)."""
+
+    def log_request(self, code="-", size="-") -> None:
+        path = (self.path or "").split("?", 1)[0]
+        access_logger.info('%s "%s %s" %s %s', self.client_address[0], self.command, path,
+                           code, size)
+
+
+class WSGIServer(wsgiref.simple_server.WSGIServer):
+    """One listening socket; the first one made also runs its ``siblings`` (further hosts)
+    and owns the pool and the bridge's background work."""
+
     allow_reuse_address = True
     request_queue_size = 64
-    bridge = None       # whose background work stops with the server
+
+    def __init__(self, address, handler, pool: WorkerPool, ssl_context=None):
+        self.address_family = _family(address)
+        super().__init__(address, handler, bind_and_activate=False)
+        try:
+            dual_stack_off(self.socket)
+            self.server_bind()
+            self.server_activate()
+        except BaseException:
+            self.server_close()
+            raise
+        if ssl_context is not None:
+            self.socket = ssl_context.wrap_socket(self.socket, server_side=True,
+                                                  do_handshake_on_connect=False)
+        self.pool, self.siblings, self.bridge = pool, [], None
+        self._sibling_threads: list[threading.Thread] = []
+
+    def process_request(self, request, client_address) -> None:
+        self.pool.submit(self, request, client_address)
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        for sibling in self.siblings:
+            thread = threading.Thread(target=sibling.serve_forever, args=(poll_interval,),
+                                      daemon=True)
+            thread.start()
+            self._sibling_threads.append(thread)
+        super().serve_forever(poll_interval)
+
+    def shutdown(self) -> None:
+        if self._sibling_threads:
+            for sibling in self.siblings:
+                sibling.shutdown()
+            self._sibling_threads.clear()
+        super().shutdown()
 
     def server_close(self) -> None:
         super().server_close()
-        if self.bridge is not None:
+        for sibling in self.siblings:
+            sibling.server_close()
+        if self.bridge is not None:      # the first server: the pool and the work are its own
+            self.pool.stop()
             self.bridge.stop_background()
+
+
+def _family(address) -> socket.AddressFamily:
+    host, port = address[:2]
+    return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
 
 
 def load_configuration(path: str) -> config.Configuration:
@@ -44,13 +109,25 @@ def load_configuration(path: str) -> config.Configuration:
     return configuration
 
 
-def make_app(configuration: config.Configuration) -> WebApp:
-    app = caldav_app(configuration)
+def make_app(configuration: config.Configuration) -> Door:
+    caldav = caldav_app(configuration)
     options = configuration.copy(PLUGIN_SCHEMA)
     login = radicale_login(configuration)
-    return WebApp(app, registry.lookup(configuration),
-                  login=login if options.get("storage", "metrics_auth") else None,
-                  pages=pages_from(lambda name: options.get("storage", name), login))
+    web = WebApp(caldav, registry.lookup(configuration),
+                 login=login if options.get("storage", "metrics_auth") else None,
+                 pages=pages_from(lambda name: options.get("storage", name), login))
+    door_login = None if configuration.get("auth", "type") in EXTERNAL_AUTH else login
+    return Door(web, max_length=configuration.get("server", "max_content_length"),
+                login=door_login, exempt=_our_route, ical_check=web.bridge.check_body_limits)
+
+
+def _our_route(environ) -> bool:
+    """The webhook, /metrics and /healthz check their callers themselves."""
+    try:
+        ROUTES.bind_to_environ(environ).match()
+    except HTTPException:
+        return False
+    return True
 
 
 def radicale_login(configuration):
@@ -64,18 +141,35 @@ def radicale_login(configuration):
 
 
 def make_server(configuration: config.Configuration, host: str | None = None,
-                port: int | None = None) -> ThreadingWSGIServer:
+                port: int | None = None) -> WSGIServer:
+    """Listen on every ``hosts`` entry (or only ``host``/``port`` when given)."""
     background = background_from(configuration.copy(PLUGIN_SCHEMA), WEBHOOK_PATH)
-    hosts = configuration.get("server", "hosts")
-    default_host, default_port = hosts[0] if hosts else ("127.0.0.1", 5232)
-    server = ThreadingWSGIServer((host or default_host, default_port if port is None else port),
-                                 RequestHandler)
+    addresses = _addresses(configuration.get("server", "hosts"), host, port)
+    context = tls.server_context(configuration)
+    timeout = configuration.get("server", "timeout")
+    workers = configuration.get("server", "max_connections")
+    handler = type("Handler", (Handler,), {"timeout": timeout})
+    pool = WorkerPool(workers, backlog=workers * 8, timeout=timeout)
+    servers: list[WSGIServer] = []
     try:
+        for address in addresses:
+            servers.append(WSGIServer(address, handler, pool, context))
+        server, server.siblings = servers[0], servers[1:]
         app = make_app(configuration)
-        server.set_app(app)
-        server.bridge = app.bridge
-        app.bridge.start_background(**background)
+        for each in servers:
+            each.set_app(app)
+        server.bridge = app.app.bridge
+        server.bridge.start_background(**background)
     except BaseException:
-        server.server_close()
+        for each in servers:
+            each.server_close()
+        pool.stop()
         raise
     return server
+
+
+def _addresses(hosts, host: str | None, port: int | None) -> list[tuple[str, int]]:
+    if host is not None or port is not None or not hosts:
+        default_host, default_port = hosts[0] if hosts else ("127.0.0.1", 5232)
+        return [(host or default_host, default_port if port is None else port)]
+    return [(address, port) for address, port in hosts]

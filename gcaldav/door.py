@@ -1,0 +1,140 @@
+"""Limits at the door: a WSGI middleware that refuses a request before Radicale reads it.
+
+Radicale reads the whole body before it checks the login, enforces ``max_content_length``
+only in its own server, and turns a bad ``Content-Length`` or ``Authorization`` header into
+a 500. Here, in order and without reading a byte of the body first: the headers are checked
+(400), the login is checked for any request that carries a body (401), the declared size
+is compared with the limit (413); then the body is read with the socket's timeout (408 when
+the client stalls) and a WebDAV XML body gets a bounded look (``xml_guard``, 400) and an
+iCalendar one a count of its recurrence parts (400 naming the limit). The body handed on
+is the bytes read, so nothing downstream can read past the limit.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import logging
+import re
+from typing import Callable
+
+from bridge import errors
+
+from . import xml_guard
+
+logger = logging.getLogger("gcaldav.door")
+Login = Callable[[str, str], bool]
+XML_METHODS = frozenset({"PROPFIND", "PROPPATCH", "REPORT", "MKCALENDAR", "MKCOL"})
+_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
+class Refusal(Exception):
+    def __init__(self, status: str, message: str, headers=()):
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, list(headers)
+
+
+def basic_credentials(environ) -> tuple[str, str] | None:
+    """(user, password) from a Basic Authorization header; None without one."""
+    header = environ.get("HTTP_AUTHORIZATION", "")
+    if not header:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None             # another scheme: the auth backend decides
+    try:
+        decoded = base64.b64decode(value.strip().encode("ascii"), validate=True)
+        user, colon, password = decoded.decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeError, ValueError):
+        raise Refusal("400 Bad Request", "Authorization: not valid Basic credentials") from None
+    if not colon:
+        raise Refusal("400 Bad Request", "Authorization: Basic credentials need user:password")
+    return user, password
+
+
+def content_length(environ) -> int:
+    """The declared body length; 400 for anything but a plain decimal number."""
+    if environ.get("HTTP_TRANSFER_ENCODING", "identity").strip().lower() != "identity":
+        raise Refusal("411 Length Required", "send the body with a Content-Length")
+    text = (environ.get("CONTENT_LENGTH") or "").strip()
+    if not text:
+        return 0
+    if not _DIGITS.fullmatch(text):
+        raise Refusal("400 Bad Request", "Content-Length must be a decimal number of bytes")
+    return int(text)
+
+
+class Door:
+    """``exempt(environ)`` names requests the app authenticates itself (webhook, metrics)."""
+
+    def __init__(self, app, *, max_length: int, login: Login | None,
+                 exempt: Callable[[dict], bool] = lambda environ: False,
+                 ical_check: Callable[[str], None] = lambda text: None,
+                 xml_limits: xml_guard.XmlLimits = xml_guard.XmlLimits()):
+        self.app, self.max_length, self.login = app, max_length, login
+        self.exempt, self.ical_check, self.xml_limits = exempt, ical_check, xml_limits
+
+    def __call__(self, environ, start_response):
+        try:
+            self._admit(environ)
+        except Refusal as refusal:
+            method = environ.get("REQUEST_METHOD", "")
+            logger.info("refused %s %s: %s", method, _safe_path(environ), refusal.message)
+            return _answer(refusal, start_response)
+        return self.app(environ, start_response)
+
+    def _admit(self, environ) -> None:
+        length = content_length(environ)
+        credentials = basic_credentials(environ)
+        if length and self.login is not None and not self.exempt(environ):
+            if credentials is None or not self.login(*credentials):
+                raise Refusal("401 Unauthorized", "log in before sending a body",
+                              [("WWW-Authenticate", 'Basic realm="gcaldav"')])
+        if length > self.max_length:
+            raise Refusal("413 Content Too Large",
+                          f"the body exceeds the limit of {self.max_length} bytes")
+        body = _read(environ["wsgi.input"], length)
+        environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(length)
+        method = environ.get("REQUEST_METHOD", "").upper()
+        if body and method in XML_METHODS:
+            try:
+                xml_guard.check(body, self.xml_limits)
+            except xml_guard.Refused as exc:
+                raise Refusal("400 Bad Request", str(exc)) from None
+        elif body and method == "PUT":
+            try:
+                self.ical_check(body.decode("utf-8", "replace"))
+            except errors.BridgeError as exc:
+                raise Refusal("400 Bad Request", exc.message) from None
+
+
+def _read(stream, length: int) -> bytes:
+    """Exactly ``length`` bytes; a client that stalls past the socket timeout or hangs up
+    early gets 408 (the answer may not reach it, but nothing waits on it any longer)."""
+    chunks, missing = [], length
+    try:
+        while missing:
+            chunk = stream.read(min(missing, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            missing -= len(chunk)
+    except (TimeoutError, OSError):
+        missing = -1
+    if missing:
+        raise Refusal("408 Request Timeout", "the body did not arrive in time")
+    return b"".join(chunks)
+
+
+def _safe_path(environ) -> str:
+    """The path without its query, which may carry tokens."""
+    return environ.get("PATH_INFO", "")[:200]
+
+
+def _answer(refusal: Refusal, start_response):
+    content = (refusal.message + "\n").encode()
+    start_response(refusal.status, [("Content-Type", "text/plain; charset=utf-8"),
+                                    ("Content-Length", str(len(content))),
+                                    *refusal.headers])
+    return [content]

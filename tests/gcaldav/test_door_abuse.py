@@ -1,0 +1,149 @@
+"""Limits at the door, against a real bridge server over raw sockets: bodies refused before
+they are read, bad headers answered 400, stalled and idle clients timed out, a full worker
+pool answered 503, XML bombs refused — each quickly, and the server keeps serving."""
+
+from __future__ import annotations
+
+import base64
+import re
+import socket
+import time
+
+import pytest
+
+AUTH = "Basic " + base64.b64encode(b"alice:secret").decode()
+PROPFIND = '<propfind xmlns="DAV:"><prop><getetag/></prop></propfind>'
+
+
+@pytest.fixture
+def server(make_bridge, alice):
+    """A bridge whose [server] limits are small enough to reach in a test."""
+    bridge = make_bridge(alice)
+    text = bridge.config_path.read_text().replace(
+        "[server]\n", "[server]\nmax_content_length = 3000000\ntimeout = 1\n"
+                      "max_connections = 2\n", 1)
+    bridge.config_path.write_text(text)
+    return bridge.restart()
+
+
+def address(server) -> tuple[str, int]:
+    return server.server.server_address[:2]
+
+
+def exchange(server, head: str, body: bytes = b"", *, timeout: float = 10) -> tuple[int, str]:
+    """Send a raw request; answer (status, whole response text)."""
+    with socket.create_connection(address(server), timeout=timeout) as sock:
+        sock.sendall(head.encode("latin-1") + b"\r\n" + body)
+        return read_answer(sock)
+
+
+def read_answer(sock) -> tuple[int, str]:
+    data = b""
+    try:
+        while chunk := sock.recv(65536):
+            data += chunk
+    except (ConnectionResetError, TimeoutError):
+        pass
+    match = re.match(rb"HTTP/1\.[01] (\d{3})", data)
+    assert match, data[:200]
+    return int(match.group(1)), data.decode("latin-1")
+
+
+def request(method: str, path: str, *headers: str) -> str:
+    return f"{method} {path} HTTP/1.1\r\nHost: x\r\n" + "".join(h + "\r\n" for h in headers)
+
+
+def test_unauthenticated_huge_put_refused_before_the_body(server):
+    started = time.monotonic()
+    status, text = exchange(server, request("PUT", "/alice/x/a.ics",
+                                            "Content-Length: 400000000"))
+    assert status == 401 and "WWW-Authenticate" in text
+    assert time.monotonic() - started < 5       # nothing of 400 MB was waited for
+
+
+def test_oversized_body_gets_413_before_it_is_read(server):
+    status, _ = exchange(server, request("PUT", "/alice/x/a.ics", f"Authorization: {AUTH}",
+                                         "Content-Length: 3000001"))
+    assert status == 413
+
+
+@pytest.mark.parametrize("value", ["abc", "1e3", "1" * 23, "-5", "12 34"])
+def test_bad_content_length_is_400(server, value):
+    status, text = exchange(server, request("PROPFIND", "/alice/", f"Authorization: {AUTH}",
+                                            f"Content-Length: {value}"))
+    assert status == 400 and "Content-Length" in text
+
+
+@pytest.mark.parametrize("header", ["Basic !!!notbase64", "Basic " +
+                                    base64.b64encode(b"no-colon").decode(), "Basic " +
+                                    base64.b64encode(b"\xff\xfe:x").decode()])
+def test_malformed_basic_credentials_are_400(server, header):
+    status, _ = exchange(server, request("PROPFIND", "/alice/", f"Authorization: {header}",
+                                         "Depth: 0", "Content-Length: 0"))
+    assert status == 400
+
+
+def test_chunked_body_needs_a_length(server):
+    status, _ = exchange(server, request("PUT", "/alice/x/a.ics", f"Authorization: {AUTH}",
+                                         "Transfer-Encoding: chunked"), b"5\r\nhello\r\n0\r\n\r\n")
+    assert status == 411
+
+
+def test_a_stalled_body_is_answered_408_after_the_socket_timeout(server):
+    with socket.create_connection(address(server), timeout=10) as sock:
+        sock.sendall((request("PUT", "/alice/x/a.ics", f"Authorization: {AUTH}",
+                              "Content-Length: 5000") + "\r\n").encode() + b"BEGIN:VCAL")
+        status, _ = read_answer(sock)
+    assert status == 408
+    assert server.session.request("PROPFIND", server.url + "/alice/",
+                                  headers={"Depth": "0"}).status_code == 207
+
+
+def test_idle_connections_are_closed_and_a_full_pool_says_503(server):
+    """Two workers, sixteen queued: idle clients fill them, the next is told to come back,
+    and once the idle ones time out (1 s) the server answers again."""
+    idle = [socket.create_connection(address(server), timeout=10) for _ in range(40)]
+    try:
+        answers = [sock.recv(200) for sock in idle]     # each closed or refused, none hangs
+        assert {answer[:12] for answer in answers} == {b"", b"HTTP/1.1 503"}
+        assert all(b"Retry-After: 5" in answer for answer in answers if answer)
+    finally:
+        for sock in idle:
+            sock.close()
+    assert server.session.request("PROPFIND", server.url + "/alice/",
+                                  headers={"Depth": "0"}).status_code == 207
+
+
+BOMBS = {
+    "billion laughs": '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
+                      + "".join(f'<!ENTITY {chr(98 + n)} "{("&" + chr(97 + n) + ";") * 10}">'
+                                for n in range(8))
+                      + ']><propfind xmlns="DAV:"><prop>&i;</prop></propfind>',
+    "quadratic": '<?xml version="1.0"?><!DOCTYPE q [<!ENTITY a "' + "x" * 20000 + '">]>'
+                 '<propfind xmlns="DAV:"><prop>' + "&a;" * 2000 + '</prop></propfind>',
+    "external entity": '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM '
+                       '"file:///etc/passwd">]><propfind xmlns="DAV:"><prop>&e;</prop>'
+                       '</propfind>',
+    "5,000-deep filter": '<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:'
+                         'caldav"><D:prop><D:getetag/></D:prop><C:filter>'
+                         + '<C:comp-filter name="VCALENDAR">' * 5000
+                         + "</C:comp-filter>" * 5000 + "</C:filter></C:calendar-query>",
+    "200,000 deep": "<a>" * 200_000 + "</a>" * 200_000,
+    "100,000 properties": '<propfind xmlns="DAV:"><prop>' + "<getetag/>" * 100_000
+                          + "</prop></propfind>",
+    "malformed": '<propfind xmlns="DAV:"><prop>',
+}
+
+
+@pytest.mark.parametrize("name", list(BOMBS))
+def test_xml_bombs_are_400_quickly(server, name):
+    body = BOMBS[name].encode()
+    method = "REPORT" if "filter" in name else "PROPFIND"
+    started = time.monotonic()
+    response = server.session.request(method, server.url + "/alice/", data=body,
+                                      headers={"Depth": "1", "Content-Type": "text/xml"})
+    assert response.status_code == 400, response.text[:200]
+    assert time.monotonic() - started < 5
+    assert "root:" not in response.text
+    assert server.session.request("PROPFIND", server.url + "/alice/",
+                                  headers={"Depth": "0"}).status_code == 207
