@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ..model import Calendar, Occurrences, Rendered
 from ..translate import CalendarContext, render, shadow
 from ..translate.events import occurrences, sent
+from .poison import contained
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ def context(calendar: Calendar) -> CalendarContext:
     return CalendarContext(time_zone=calendar.time_zone, default_reminders=calendar.reminders)
 
 
+@contained
 def materialise(events: list[dict], ctx: CalendarContext, kept: dict | None) -> View | None:
     """The resource's view, or None when nothing of it is left to show: the client's own
     text when it still means what Google holds (see translate/events/sent.py), else the

@@ -220,8 +220,11 @@ def _end(event, start: dict, reader: _Reader) -> dict:
     duration = event["DURATION"].dt if "DURATION" in event else None
     if "date" in start:
         days = duration.days if duration else 1
-        return {"date": (dt.date.fromisoformat(start["date"])
-                         + dt.timedelta(days=max(days, 1))).isoformat()}
+        first = dt.date.fromisoformat(start["date"])
+        # Google keeps end = start for a day with no day after it (9999-12-31).
+        last = dt.date.fromordinal(min(first.toordinal() + max(days, 1),
+                                       dt.date.max.toordinal()))
+        return {"date": last.isoformat()}
     # Exact time after the start, written in the start's zone: a naive sum could name a wall
     # time in a DST gap, which Google would then shift and every later PUT re-patch.
     begin = dt.datetime.fromisoformat(start["dateTime"])

@@ -20,6 +20,7 @@ from .recurrence import occurrence_starts, parse_recurrence
 from ..timezones import UTC, effective_zone, event_time, instant, is_all_day
 
 PAST, FUTURE = dt.timedelta(days=366), dt.timedelta(days=2 * 366)
+DAY = 86400
 MAX_PER_SERIES = 5000
 
 
@@ -51,7 +52,7 @@ def index(events: list[dict], ctx: CalendarContext) -> Occurrences | None:
     length = end - start
     try:
         starts = occurrence_starts(start, recurrence, [o for o in originals if o is not None],
-                                   effective_zone(ctx.time_zone), lo, hi)
+                                   effective_zone(ctx.time_zone), lo, hi, MAX_PER_SERIES)
     except (ValueError, TypeError, OverflowError):
         return None
     starts = starts[:MAX_PER_SERIES]
@@ -84,7 +85,12 @@ def bounds(event: dict, ctx: CalendarContext) -> tuple[int, int] | None:
     times = _times(event, ctx)
     if times is None:
         return None
-    zone = UTC if is_all_day(times[0]) else effective_zone(ctx.time_zone)
+    if is_all_day(times[0]):
+        start, end = instant(times[0], UTC), instant(times[1], UTC)
+        # A day without a later end (9999-12-31 has no next day) lasts one day, as for
+        # Radicale a DTSTART DATE alone does; counted in seconds, which cannot overflow.
+        return start, max(end, start + DAY)
+    zone = effective_zone(ctx.time_zone)
     return instant(times[0], zone), instant(times[1], zone)
 
 

@@ -45,8 +45,8 @@ def _times(ev: dict, ctx: CalendarContext):
     if is_all_day(start):
         end = event_time(end_edt, ctx.time_zone)
         end = to_date(end, effective_zone(ctx.time_zone)) if end is not None else None
-        if end is None or end <= start:
-            end = date.fromordinal(start.toordinal() + 1)
+        if end is None or end <= start:     # one day; none after 9999-12-31 (no DTEND then)
+            end = start if start == date.max else date.fromordinal(start.toordinal() + 1)
         return start, end
     end = event_time(end_edt, start_edt.get("timeZone"), ctx.time_zone)
     if end is None or is_all_day(end) or end < start:
@@ -81,7 +81,8 @@ def _vevent(ev: dict, uid: str, ctx: CalendarContext, start, end, stamp) -> Even
     vevent = Event()
     vevent.add("UID", props.Text(uid))
     vevent.add("DTSTART", start)
-    vevent.add("DTEND", end)
+    if end != start or not is_all_day(start):   # an all-day DTSTART alone lasts one day
+        vevent.add("DTEND", end)
     props.add_basics(vevent, ev, stamp)
     props.add_people(vevent, ev)
     props.add_conference(vevent, ev)
