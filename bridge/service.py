@@ -28,6 +28,7 @@ from .store.credential_rows import CredentialRows
 from .sync import SyncEngine
 from .translate.timezones import calendar_with_timezone as calendar_timezone
 from .write import Writer
+from .write import limits as write_limits
 from .write.calendars import GOOGLE_HELD, CalendarWriter
 from .write.errors import from_google
 from .write.tasklists import TaskListWriter
@@ -178,6 +179,14 @@ class Bridge:
     def _writer_for(self, calendar_id: int):
         return self.task_writer if self.engine.kind_of(calendar_id) is Kind.TASKS \
             else self.writer
+
+    # --- limits a request body meets before anything parses it -------------------------------
+
+    @staticmethod
+    def check_body_limits(text: str) -> None:
+        """Raise errors.Invalid when iCalendar text exceeds the recurrence limits (overrides,
+        EXDATE/RDATE dates); one pass over its lines, no parsing."""
+        write_limits.scan(text)
 
     # --- task lists: made and renamed by clients (MKCALENDAR VTODO, PROPPATCH displayname) ---
 

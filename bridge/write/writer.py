@@ -21,7 +21,7 @@ from ..store import Store
 from ..sync import SyncEngine
 from ..translate import ICalError, UnsupportedComponent, parse
 from ..translate.events import sent
-from . import inserts, resolve
+from . import inserts, limits, resolve
 from .errors import from_google
 from .plan import Op, PlanError, plan_put
 
@@ -87,6 +87,7 @@ class Writer:
             log.warning("unreadable iCalendar in a PUT (%s)", type(exc).__name__)
             raise errors.Invalid("The iCalendar data could not be read (a value is not "
                                  "valid).") from None
+        limits.check(new)                       # bounded recurrence work, before Google
         current = self.store.item(calendar.id, href)
         old = parse(current.text, calendar.time_zone, calendar.reminders) if current else None
         ops = plan_put(old, new)

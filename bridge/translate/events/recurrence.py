@@ -20,6 +20,8 @@ from ..timezones import UTC, instant, is_all_day, to_date, to_zone
 RECURRENCE_NAMES = ("RRULE", "EXRULE", "RDATE", "EXDATE")
 #: Expand at most this many occurrences to find the end of a finite series.
 EXPANSION_CAP = 20_000
+#: Occurrences walked from DTSTART at most to find those within the index's horizon.
+STEP_BUDGET = 50_000
 
 
 @dataclass
@@ -167,9 +169,11 @@ def series_span(start: date | datetime, end: date | datetime, recurrence: Recurr
 
 
 def occurrence_starts(start: date | datetime, recurrence: Recurrence, exdates: list,
-                      zone: tzinfo, after: datetime, before: datetime) -> list[date | datetime]:
+                      zone: tzinfo, after: datetime, before: datetime,
+                      limit: int = EXPANSION_CAP) -> list[date | datetime]:
     """Starts of a master's occurrences (DTSTART, RRULE/RDATE, minus EXRULE/EXDATE/exdates)
-    beginning in [after, before) — instants; for the occurrence index."""
+    beginning in [after, before) — instants; for the occurrence index. At most ``limit``
+    of them, found within ``STEP_BUDGET`` occurrences from DTSTART."""
     if is_all_day(start):
         dtstart = datetime.combine(start, time())
         lo = datetime.combine(to_date(after, zone), time())
@@ -186,5 +190,12 @@ def occurrence_starts(start: date | datetime, recurrence: Recurrence, exdates: l
         rset.rdate(_normalise(value, start, zone))
     for value in recurrence.dates("EXDATE") + list(exdates):
         rset.exdate(_normalise(value, start, zone))
-    values = rset.between(lo, hi, inc=True)
+    values = []
+    # Walked step by step from DTSTART: a rule repeating every second from long ago must
+    # cost a bounded amount of work, not one step per second since then.
+    for value in itertools.islice(rset, STEP_BUDGET):
+        if value > hi or len(values) >= limit:
+            break
+        if value >= lo:
+            values.append(value)
     return [v.date() for v in values] if is_all_day(start) else values
