@@ -12,6 +12,8 @@ sent) → the rendering is. Pure: no I/O.
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import replace
 
 from ...model import Rendered
@@ -21,6 +23,11 @@ from .from_ical import Component, ICalError, Parsed, parse
 KEY = "@sent"           # never a component key ("" or an instance stamp)
 # What an instance's identity derives, not what it holds (the write path never sends it).
 _DERIVED = ("originalStartTime", "recurrence")
+# Decisions by (rendering, sent text, context): a re-list or re-render of unchanged resources
+# then costs no parsing (two parses per resource would triple the time of a full sync).
+_DECIDED: OrderedDict[tuple, bool] = OrderedDict()
+_DECIDED_MAX = 50_000
+_lock = threading.Lock()
 
 
 def served(rendered: Rendered, sent: str | None, calendar_zone: str,
@@ -28,15 +35,25 @@ def served(rendered: Rendered, sent: str | None, calendar_zone: str,
     """``rendered``, or the client's ``sent`` text in its place when both mean the same."""
     if not sent:
         return rendered
-    try:
-        same = same_meaning(*(parse(text, calendar_zone, default_reminders)
-                              for text in (rendered.text, sent)))
-    except ICalError:
-        return rendered
-    if not same:
-        return rendered
     etag = '"%s"' % hashlib.sha256(sent.encode("utf-8")).hexdigest()
-    return replace(rendered, text=sent, etag=etag)
+    key = (rendered.etag, etag, calendar_zone, repr(default_reminders))
+    with _lock:
+        same = _DECIDED.get(key)
+    if same is None:
+        same = _decide(rendered.text, sent, calendar_zone, default_reminders)
+        with _lock:
+            _DECIDED[key] = same
+            while len(_DECIDED) > _DECIDED_MAX:
+                _DECIDED.popitem(last=False)
+    return replace(rendered, text=sent, etag=etag) if same else rendered
+
+
+def _decide(rendered: str, sent: str, calendar_zone: str, default_reminders: tuple) -> bool:
+    try:
+        return same_meaning(*(parse(text, calendar_zone, default_reminders)
+                              for text in (rendered, sent)))
+    except (ICalError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        return False            # (the write path refused such text; a changed context may not)
 
 
 def same_meaning(held: Parsed, sent: Parsed) -> bool:
