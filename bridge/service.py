@@ -235,6 +235,13 @@ class Bridge:
         self._events_only("Only events move between calendars.", calendar_id, to_calendar_id)
         return self.calendar_writer.move_event(calendar_id, href, to_calendar_id, to_href)
 
+    def home_properties(self, user: str) -> dict[str, str]:
+        """Properties clients set on the user's calendar home (kept locally)."""
+        return self.calendar_writer.home_properties(user)
+
+    def set_home_properties(self, user: str, properties: dict[str, str]) -> None:
+        self.calendar_writer.set_home_properties(user, properties)
+
     def _events_only(self, message: str, *calendar_ids: int) -> None:
         # Task lists (Kind.TASKS) answer here once their writer offers these operations.
         if any(self.store.calendar(i).kind is not Kind.EVENTS for i in calendar_ids):

@@ -65,12 +65,29 @@ class Root(BaseCollection):
 
 
 class Principal(Root):
-    def __init__(self, user: str):
-        self.user = user
+    """A user's principal and calendar home; properties clients set on it (Apple's default
+    alarms) are kept locally."""
+
+    def __init__(self, user: str, bridge: Bridge | None = None):
+        self.user, self.bridge = user, bridge
 
     @property
     def path(self) -> str:
         return self.user
+
+    def get_meta(self, key=None):
+        if key == "tag" or self.bridge is None:     # "tag" is asked on every request
+            return None if key else {}
+        meta = self.bridge.home_properties(self.user)
+        return meta.get(key) if key else meta
+
+    def set_meta(self, props):
+        try:
+            self.bridge.set_home_properties(
+                self.user, {k: v for k, v in props.items() if k != "tag"})
+        except errors.BridgeError as exc:
+            outcome.fail(exc)
+            raise ValueError(exc.message) from None
 
 
 class Calendar(BaseCollection):

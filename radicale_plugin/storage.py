@@ -54,13 +54,13 @@ class Storage(BaseStorage):
         if not parts:
             yield Root()
             if depth != "0":
-                yield from (Principal(name) for name in self.bridge.users())
+                yield from (Principal(name, self.bridge) for name in self.bridge.users())
             return
         user = parts[0]
         if not self.bridge.has_user(user):
             return
         if len(parts) == 1:
-            yield Principal(user)
+            yield Principal(user, self.bridge)
             if depth != "0":
                 yield from (Calendar(self.bridge, user, row)
                             for row in self.bridge.calendars(user))
@@ -82,7 +82,7 @@ class Storage(BaseStorage):
         parts = [p for p in pathutils.strip_path(href).split("/") if p]
         if len(parts) == 1:
             self.bridge.ensure_user(parts[0])
-            return Principal(parts[0]), {}, []
+            return Principal(parts[0], self.bridge), {}, []
         try:
             if len(parts) != 2 or items is not None or not props \
                     or props.get("tag") != "VCALENDAR":

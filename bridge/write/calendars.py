@@ -72,7 +72,8 @@ class CalendarWriter:
     def kept(self, calendar_id: int) -> dict:
         """What is kept locally: ``description``, ``time_zone`` (the client's text) and
         ``other`` ({property tag: text})."""
-        return local_properties.read(self.store.engine, calendar_id)
+        key = local_properties.of_collection(calendar_id)
+        return local_properties.read(self.store.engine, key)
 
     def set_properties(self, calendar_id: int, changes: dict[str, str | None],
                        other: dict[str, str | None]) -> None:
@@ -92,7 +93,7 @@ class CalendarWriter:
                 if values:
                     tx.set_calendar(calendar_id, **values)
                 tx.next_revision(calendar_id)       # clients' ctag shows the change
-                local_properties.write(tx.conn, calendar_id, kept)
+                local_properties.write(tx.conn, local_properties.of_collection(calendar_id), kept)
             if theirs and theirs.get("timeZone", calendar.time_zone) != calendar.time_zone:
                 self.engine.rerender(calendar_id)   # floating times now mean another zone
 
@@ -154,6 +155,18 @@ class CalendarWriter:
             log.error("could not undo a calendar list change of calendar %s: %s",
                       calendar.id, exc)
 
+    # --- the calendar home ----------------------------------------------------------------------
+
+    def home_properties(self, user: str) -> dict[str, str]:
+        return local_properties.read(self.store.engine, local_properties.of_home(user))
+
+    def set_home_properties(self, user: str, properties: dict[str, str]) -> None:
+        """Replace what is kept of the user's calendar home (Apple's default alarms)."""
+        kept: dict = {}
+        _merge_other(kept, properties)
+        with self.store.write() as tx:
+            local_properties.write(tx.conn, local_properties.of_home(user), kept.get("other", {}))
+
     # --- new calendars ------------------------------------------------------------------------
 
     def create(self, user: str, slug: str, changes: dict[str, str | None],
@@ -189,7 +202,7 @@ class CalendarWriter:
                     color=entry.get("backgroundColor"), default_reminders="[]")
                 if not slugs.claim(tx.conn, account.user_id, slug, calendar_id):
                     raise errors.Conflict(f"A calendar already lives at {slug!r}.")
-                local_properties.write(tx.conn, calendar_id, kept)
+                local_properties.write(tx.conn, local_properties.of_collection(calendar_id), kept)
         except (GoogleError, errors.BridgeError) as exc:
             self._undo_create(client, created["id"])
             raise _refused(exc) if isinstance(exc, GoogleError) else exc from None
@@ -230,7 +243,7 @@ class CalendarWriter:
                 raise _refused(exc) from None
             with self.store.write() as tx:
                 tx.forget_calendar(calendar_id)
-                local_properties.write(tx.conn, calendar_id, {})
+                local_properties.write(tx.conn, local_properties.of_collection(calendar_id), {})
 
     # --- moving events ------------------------------------------------------------------------
 

@@ -103,3 +103,17 @@ def test_calendar_user_address_set_names_the_google_addresses(server, alice, svc
     with_addresses = [r.find(f"{DAV}href").text for r in tree.findall(f"{DAV}response")
                       if r.find(f".//{CAL}calendar-user-address-set/{DAV}href") is not None]
     assert with_addresses == ["/alice/"]
+
+
+def test_properties_apple_sets_on_the_home_are_kept(server):
+    alarm = "BEGIN:VALARM\nACTION:DISPLAY\nTRIGGER:-PT15M\nEND:VALARM"
+    answer = server.session.request(
+        "PROPPATCH", f"{server.url}/alice/", headers={"Content-Type": "application/xml"},
+        data=('<propertyupdate xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><set><prop>'
+              f"<C:default-alarm-vevent-datetime>{alarm}</C:default-alarm-vevent-datetime>"
+              "</prop></set></propertyupdate>").encode())
+    assert answer.status_code == 207 and "200 OK" in answer.text, answer.text
+    tree = server.propfind(f"{server.url}/alice/",
+                           '<propfind xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
+                           "<prop><C:default-alarm-vevent-datetime/></prop></propfind>")
+    assert tree.find(f".//{CAL}default-alarm-vevent-datetime").text == alarm
