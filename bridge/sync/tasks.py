@@ -119,6 +119,8 @@ class TaskSync:
             tx.clear_google_events(calendar.id)
             for task in tasks:
                 tx.add_google_event(calendar.id, task, owner[task["id"]])
+            for uid in existing.keys() - set(owner.values()):
+                tx.set_shadow(calendar.id, uid, None)       # gone from Google
             changed = mirror.commit(tx, calendar.id, views, existing,
                                     hrefs=self._new_hrefs(calendar.id, owner, existing))
             tx.set_calendar(calendar.id, sync_token=json.dumps(state), last_sync=self.clock(),

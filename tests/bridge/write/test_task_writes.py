@@ -88,3 +88,21 @@ def test_events_are_refused_by_a_task_list(linked):
     with pytest.raises(errors.Unsupported) as refused:
         bridge.put(list_id, "e.ics", event)
     assert refused.value.component == "VTODO"
+
+
+def test_a_subtask_moves_between_parents_and_to_the_top(linked, control):
+    bridge, list_id, path = linked
+    for uid in ("p1", "p2"):
+        bridge.put(list_id, f"{uid}.ics", vtodo(uid, f"SUMMARY:{uid}"))
+    bridge.put(list_id, "c.ics", vtodo("c", "SUMMARY:child", "RELATED-TO:p1"))
+
+    def parent_title() -> str | None:
+        tasks = {t["id"]: t for t in google_tasks(control, path)}
+        child = next(t for t in tasks.values() if t["title"] == "child")
+        return tasks[child["parent"]]["title"] if "parent" in child else None
+
+    assert parent_title() == "p1"
+    bridge.put(list_id, "c.ics", vtodo("c", "SUMMARY:child", "RELATED-TO;RELTYPE=PARENT:p2"))
+    assert parent_title() == "p2"
+    item = bridge.put(list_id, "c.ics", vtodo("c", "SUMMARY:child"))
+    assert parent_title() is None and "RELATED-TO" not in item.text
