@@ -66,12 +66,15 @@ def same_meaning(held: Parsed, sent: Parsed) -> bool:
     elif held.master is None or sent.master is None or sent.master.synthetic:
         if held.master is not sent.master:
             return False
-    elif not _equal(held.master.fields, sent.master.fields):
+    elif not _equal(held.master.fields, sent.master.fields) \
+            or held.master.event_type != sent.master.event_type:
         return False
     return all(_same_instance(held.overrides[k], sent.overrides[k]) for k in held.overrides)
 
 
 def _same_instance(held: Component, sent: Component) -> bool:
+    if held.event_type != sent.event_type:      # (what the write path may change hangs on it)
+        return False
     if held.fields.get("status") == "cancelled" or sent.fields.get("status") == "cancelled":
         return held.fields.get("status") == sent.fields.get("status")
     return _equal(*({k: v for k, v in c.fields.items() if k not in _DERIVED}

@@ -76,3 +76,9 @@ def test_fold_keeps_a_cancelled_override_the_other_side_has_modified():
     parsed = parse(client(CANCELLED_8TH), ZONE)
     [stamp] = parsed.overrides
     assert exclusions.fold(parsed, {stamp}).overrides.keys() == {stamp}
+
+
+def test_a_special_event_type_the_client_claims_is_not_googles_meaning():
+    rendered = render([google()], CTX)
+    claimed = client(master_extra="X-GOOGLE-EVENT-TYPE:focusTime\r\n")
+    assert sent.served(rendered, claimed, ZONE) == rendered
