@@ -25,11 +25,12 @@ def _emulator(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .server import load_configuration, make_server
+    from .server import load_configuration, make_server, serve_logging
 
-    server = make_server(load_configuration(args.config), args.host, args.port)
-    host, port = server.server_address[:2]
-    print(f"gcaldav serving CalDAV on http://{host}:{port}/", flush=True)
+    configuration = load_configuration(args.config)
+    serve_logging(configuration, verbose=args.verbose)
+    server = make_server(configuration, args.host, args.port)
+    print(f"gcaldav serving CalDAV on {server.base_url}/", flush=True)
     _serve_until_interrupted(server.serve_forever)
     return 0
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
 import threading
 import wsgiref.simple_server
 
@@ -25,7 +26,7 @@ from radicale_plugin import registry
 from radicale_plugin.options import PLUGIN_SCHEMA, background_from
 from radicale_plugin.wsgi import caldav_app
 
-from . import tls
+from . import quiet_logs, tls
 from .door import Door
 from .pool import WorkerPool, dual_stack_off
 from .web import WebApp
@@ -34,6 +35,8 @@ from .web.routes import ROUTES, WEBHOOK_PATH
 
 access_logger = logging.getLogger("gcaldav.access")
 # Logins a proxy vouches for, or none at all: there is no password to check at the door.
+LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "notice": logging.INFO,
+          "warning": logging.WARNING, "error": logging.ERROR, "critical": logging.CRITICAL}
 EXTERNAL_AUTH = frozenset({"none", "remote_user", "http_x_remote_user", "http_remote_user"})
 
 
@@ -69,6 +72,12 @@ class WSGIServer(wsgiref.simple_server.WSGIServer):
                                                   do_handshake_on_connect=False)
         self.pool, self.siblings, self.bridge = pool, [], None
         self._sibling_threads: list[threading.Thread] = []
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server_address[:2]
+        scheme = "https" if isinstance(self.socket, ssl.SSLSocket) else "http"
+        return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
     def process_request(self, request, client_address) -> None:
         self.pool.submit(self, request, client_address)
@@ -109,9 +118,18 @@ def load_configuration(path: str) -> config.Configuration:
     return configuration
 
 
+def serve_logging(configuration: config.Configuration, *, verbose: bool = False) -> None:
+    """The process's log level from ``[logging] level`` (``-v``: at least info)."""
+    level = LEVELS.get(configuration.get("logging", "level"), logging.INFO)
+    logging.getLogger().setLevel(min(level, logging.INFO) if verbose else level)
+
+
 def make_app(configuration: config.Configuration) -> Door:
+    quiet_logs.install()
     caldav = caldav_app(configuration)
     options = configuration.copy(PLUGIN_SCHEMA)
+    access_logger.setLevel(logging.INFO if options.get("storage", "access_log")
+                           else logging.WARNING)
     login = radicale_login(configuration)
     web = WebApp(caldav, registry.lookup(configuration),
                  login=login if options.get("storage", "metrics_auth") else None,

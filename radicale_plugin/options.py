@@ -64,6 +64,8 @@ PLUGIN_SCHEMA = {"storage": {
     "retention": {"value": "2592000", "type": seconds,
                   "help": "seconds deleted resources stay reportable to sync-collection "
                           "(older client tokens then resync in full)"},
+    "access_log": {"value": "false", "type": boolean,
+                   "help": "log one line per request (no query string, no credentials)"},
     "metrics_auth": {"value": "false", "type": boolean,
                      "help": "require a login for /metrics and /healthz"},
     # --- sign-in and the web pages (/.gcaldav/) ---

@@ -1,0 +1,80 @@
+"""Quiet, useful logs for ``gcaldav serve``.
+
+Radicale logs every refused request with a full traceback and the exception's text, which
+for a parser error quotes the client's data; and a flood of forged push notifications would
+write one warning each. Two logging filters fix that without touching Radicale:
+
+- ``RefusalFilter`` (on the ``radicale`` logger): a "Bad … request" record loses its
+  traceback and keeps one reason — the bridge's own refusal message (written for people,
+  free of event data) or else only the exception's type;
+- ``RepeatFilter``: the same message template from the same logger is written at most once
+  per ``window`` seconds; the next one written says how many were held back.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+REPEATED_LOGGERS = ("bridge.background.notifications", "gcaldav.door")
+
+
+class RefusalFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        if message.startswith("Bad PUT request content"):
+            return False                    # the body itself: never logged
+        if not (record.exc_info and message.startswith("Bad ")):
+            return True
+        head = message.split(": %s", 1)[0]
+        shown = head.count("%") - 2 * head.count("%%")
+        args = record.args if isinstance(record.args, tuple) else ()
+        record.msg, record.args = head + ": %s", (*args[:shown], reason(record.exc_info[1]))
+        record.exc_info = record.exc_text = None
+        return True
+
+
+def reason(exc: BaseException | None) -> str:
+    """The plugin raises its refusals as ValueError/RuntimeError ``from None`` carrying the
+    domain error's message; anything else is named by type only (its text may quote data)."""
+    if type(exc) in (ValueError, RuntimeError) and exc.__suppress_context__:
+        return str(exc)
+    return type(exc).__name__
+
+
+class RepeatFilter(logging.Filter):
+    def __init__(self, window: float = 60.0, clock=time.monotonic):
+        super().__init__()
+        self.window, self.clock = window, clock
+        self._lock = threading.Lock()
+        self._seen: dict[tuple[str, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key, now = (record.name, str(record.msg)), self.clock()
+        with self._lock:
+            last, held = self._seen.get(key, (None, 0))
+            if last is not None and now - last < self.window:
+                self._seen[key] = (last, held + 1)
+                return False
+            self._seen[key] = (now, 0)
+        if held:
+            record.msg = f"{record.msg} (and {held} more like it in the last %.0f s)"
+            record.args = (*(record.args if isinstance(record.args, tuple) else ()),
+                           now - last)
+        return True
+
+
+_installed = threading.Lock()
+
+
+def install() -> None:
+    """Attach the filters once per process (servers may be made several times)."""
+    with _installed:
+        radicale = logging.getLogger("radicale")
+        if not any(isinstance(f, RefusalFilter) for f in radicale.filters):
+            radicale.addFilter(RefusalFilter())
+        for name in REPEATED_LOGGERS:
+            logger = logging.getLogger(name)
+            if not any(isinstance(f, RepeatFilter) for f in logger.filters):
+                logger.addFilter(RepeatFilter())
