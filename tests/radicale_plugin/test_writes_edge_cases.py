@@ -111,16 +111,19 @@ def test_a_recurrence_id_of_another_value_type_moves_the_right_instance(rig, svc
 
 def test_customised_zones_of_the_same_name_from_two_clients_each_keep_their_offset(rig, svc):
     server, cal, url = rig
+    # A TZID of this test's own: the server shares the test process, and icalendar's
+    # process-wide cache would hand this definition to the corpus' "Customized Time Zone".
 
     def custom(offset: str) -> str:
-        return ("BEGIN:VTIMEZONE\r\nTZID:Customized Time Zone\r\nBEGIN:STANDARD\r\n"
+        return ("BEGIN:VTIMEZONE\r\nTZID:Customized Time Zone (edge cases)\r\n"
+                "BEGIN:STANDARD\r\n"
                 f"DTSTART:16010101T000000\r\nTZOFFSETFROM:{offset}\r\nTZOFFSETTO:{offset}\r\n"
                 "END:STANDARD\r\nEND:VTIMEZONE\r\n")
     for offset, utc in (("+0530", "03:30"), ("-0300", "12:00")):
         uid = str(uuid.uuid4())
         text = HEAD + custom(offset) + vevent(uid, (
-            "DTSTART;TZID=Customized Time Zone:20260601T090000\r\n"
-            "DTEND;TZID=Customized Time Zone:20260601T100000\r\nSUMMARY:Call\r\n")) + TAIL
+            "DTSTART;TZID=Customized Time Zone (edge cases):20260601T090000\r\n"
+            "DTEND;TZID=Customized Time Zone (edge cases):20260601T100000\r\nSUMMARY:Call\r\n")) + TAIL
         assert put(server, url + f"{uid}.ics", text).status_code == 201
         [event] = on_google(svc, cal, uid)
         start = dt.datetime.fromisoformat(event["start"]["dateTime"])
