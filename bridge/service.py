@@ -208,17 +208,21 @@ class Bridge:
 
     def set_properties(self, calendar_id: int, changes: dict[str, str | None]) -> None:
         """Change a collection's properties (value None: removed); raises a domain error."""
-        self._events_only("Task list properties cannot be changed here yet.", calendar_id)
+        if self.engine.kind_of(calendar_id) is Kind.TASKS:
+            return self.task_lists.set_properties(calendar_id, changes)
         held = {k: v for k, v in changes.items() if k in GOOGLE_HELD}
         other = {k: v for k, v in changes.items() if k not in GOOGLE_HELD}
         self.calendar_writer.set_properties(calendar_id, held, other)
 
     def create_collection(self, user: str, slug: str, properties: dict[str, str | None], *,
                           component: str | None = None) -> Calendar:
-        """A new collection at /user/slug/: a Google calendar for VEVENT (or unspecified)."""
+        """A new collection at /user/slug/: a Google calendar for VEVENT (or unspecified),
+        a Google task list for VTODO."""
+        if component == "VTODO":
+            return self.create_task_list(user, slug, properties.get("name"))
         if component not in (None, "VEVENT"):
-            raise errors.Unsupported(f"Collections of {component} (task lists) cannot be "
-                                     "created here yet.", component=component)
+            raise errors.Unsupported(f"Collections of {component} cannot be created here: "
+                                     "Google holds events and tasks.", component=component)
         held = {k: v for k, v in properties.items() if k in GOOGLE_HELD}
         other = {k: v for k, v in properties.items() if k not in GOOGLE_HELD}
         return self.store.calendar(self.calendar_writer.create(user, slug, held, other))

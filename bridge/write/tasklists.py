@@ -36,8 +36,8 @@ class TaskListWriter:
                         if may_use_tasks(self.client_for(a.id))), None)
         if account is None:
             raise errors.Unsupported("No linked Google account of this user grants access to "
-                                     "Google Tasks; sign in again allowing Tasks.",
-                                     component="VTODO")
+                                     "Google Tasks, so no task lists can be made; sign in "
+                                     "again allowing Tasks.", component="VTODO")
         try:
             entry = google_tasks.insert_tasklist(self.client_for(account.id), title)
         except GoogleError as exc:
@@ -48,6 +48,15 @@ class TaskListWriter:
                                              access_role="owner", kind=Kind.TASKS.value)
         self.engine.sync_calendar(calendar_id)
         return calendar_id
+
+    def set_properties(self, calendar_id: int, changes: dict[str, str | None]) -> None:
+        """PROPPATCH of a task list: Google holds its name and nothing else."""
+        others = sorted(name for name in changes if name != "name")
+        if others:
+            raise errors.Unsupported(f"A Google task list holds only a name; {others[0]} "
+                                     "cannot be set on it.")
+        if "name" in changes:
+            self.rename(calendar_id, changes["name"] or "")
 
     def rename(self, calendar_id: int, title: str) -> None:
         """The list's title on Google (its displayname here)."""

@@ -164,3 +164,23 @@ def test_relisting_unchanged_tasks_changes_no_etag(setup, control):
     _, after = server.sync_collection(url)
     assert after == before and len(before) == 30
     assert server.sync_collection(url, token)[1] == {}
+
+
+def test_mkcalendar_with_vtodo_makes_a_google_task_list_and_proppatch_renames_it(setup,
+                                                                                 control):
+    server, tasks, _ = setup
+    lists = f"/accounts/{tasks.email}/tasklists"
+    made = server.client().principal().make_calendar(
+        name="Errands", cal_id="errands", supported_calendar_component_set=["VTODO"])
+    assert {entry["title"] for entry in control.get(lists)["items"]} == {"My Tasks", "Errands"}
+    assert made.get_supported_components() == ["VTODO"]
+    made.save_todo(vtodo("errand-1", "SUMMARY:Post office"))
+    errands = next(e for e in control.get(lists)["items"] if e["title"] == "Errands")
+    titles = [t["title"] for t in control.get(f"{lists}/{errands['id']}/tasks")["items"]]
+    assert titles == ["Post office"]
+
+    made.set_properties([caldav.elements.dav.DisplayName("Chores")])
+    assert {entry["title"] for entry in control.get(lists)["items"]} == {"My Tasks", "Chores"}
+    tree = server.propfind(str(made.url), '<propfind xmlns="DAV:"><prop><displayname/></prop>'
+                                           '</propfind>')
+    assert tree.find(".//{DAV:}displayname").text == "Chores"

@@ -55,3 +55,13 @@ def test_no_task_lists_without_the_scope(bridge, new_account):
     bridge.link_info("bob", new_account("events-only"))
     with pytest.raises(errors.Unsupported):
         bridge.create_task_list("bob", "errands", "Errands")
+
+
+def test_a_task_list_holds_only_a_name(bridge, control, new_account):
+    account = {**new_account("lists"), "scopes": SCOPES}
+    bridge.link_info("alice", account)
+    made = bridge.create_collection("alice", "chores", {"name": "Chores"}, component="VTODO")
+    with pytest.raises(errors.Unsupported):
+        bridge.set_properties(made.id, {"color": "#ff0000"})
+    bridge.set_properties(made.id, {"name": "House"})
+    assert titles(control, account["account"]) == {"My Tasks", "House"}
