@@ -37,7 +37,9 @@ class LoginError(Exception):
 
 
 def client_config(path: str) -> dict:
-    """The OAuth client JSON downloaded from the Google Cloud console (a Desktop app)."""
+    """The OAuth client JSON downloaded from the Google Cloud console: a Desktop app (any
+    loopback port), or the web pages' Web application client if one of its authorised
+    redirect URIs is on the loopback address (that exact one is then used)."""
     try:
         with open(path, encoding="utf-8") as handle:
             config = json.load(handle)
@@ -47,18 +49,41 @@ def client_config(path: str) -> dict:
         raise LoginError(f"{path} is not JSON; expected the OAuth client file downloaded from "
                          "the Google Cloud console (Clients → your Desktop client → "
                          "Download JSON).") from None
-    if not isinstance(config, dict) or not isinstance(config.get("installed"), dict):
-        found = "a Web application client" if isinstance(config, dict) and "web" in config \
-            else "something else"
-        raise LoginError(f"{path} is {found}; `gcaldav login` needs an OAuth client of type "
-                         "Desktop app (its JSON starts with {\"installed\": ...}).")
+    kind = next((k for k in ("installed", "web") if isinstance(config, dict)
+                 and isinstance(config.get(k), dict)), None)
+    if kind is None:
+        raise LoginError(f"{path} is not an OAuth client file; `gcaldav login` needs one of "
+                         "type Desktop app (its JSON starts with {\"installed\": ...}).")
     missing = [k for k in ("client_id", "client_secret", "auth_uri", "token_uri")
-               if not config["installed"].get(k)]
+               if not config[kind].get(k)]
     if missing:
         raise LoginError(f"{path} lacks {', '.join(missing)}; download the client's JSON "
                          "again from the Google Cloud console.")
-    _allow_plain_http_on_loopback(config["installed"]["token_uri"])
+    if kind == "web" and fixed_redirect(config) is None:
+        raise LoginError(f"{path} is a Web application client without a loopback redirect "
+                         "URI; `gcaldav login` needs a Desktop app client, or add "
+                         f"http://127.0.0.1:{PASTE_PORT}/ to this client's authorised "
+                         "redirect URIs and download its JSON again.")
+    _allow_plain_http_on_loopback(config[kind]["token_uri"])
     return config
+
+
+def fixed_redirect(config: dict) -> str | None:
+    """A Web client's loopback redirect URI (Google accepts only registered ones); None for
+    a Desktop client, which may use any loopback port."""
+    if "web" not in config:
+        return None
+    return next((uri for uri in config["web"].get("redirect_uris", [])
+                 if urlsplit(uri).scheme == "http" and _is_loopback(urlsplit(uri).hostname)
+                 and urlsplit(uri).port and urlsplit(uri).path in ("", "/")
+                 and not urlsplit(uri).query), None)
+
+
+def _is_loopback(host: str | None) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
 
 
 def _allow_plain_http_on_loopback(token_uri: str) -> None:
@@ -66,30 +91,30 @@ def _allow_plain_http_on_loopback(token_uri: str) -> None:
     # sees that traffic. Granular consent may grant fewer scopes than asked: accept that
     # (the refresh token then carries what was granted).
     os.environ["OAUTHLIB_RELAX_TOKEN_SCOPE"] = "1"
-    host = urlsplit(token_uri).hostname or ""
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if loopback and token_uri.startswith("http://"):
+    if _is_loopback(urlsplit(token_uri).hostname) and token_uri.startswith("http://"):
         os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
 
 
 def loopback(config: dict, *, scopes: list[str] = SCOPES, open_browser: bool = True,
              port: int = 0, timeout: float | None = 600) -> dict:
-    """Sign in through a redirect to a one-shot server on 127.0.0.1:``port`` (0: any)."""
+    """Sign in through a redirect to a one-shot server on 127.0.0.1:``port`` (0: any; a
+    Web client's registered loopback URI fixes it)."""
     flow = InstalledAppFlow.from_client_config(config, scopes=scopes)
     browser = open_browser and _has_browser()
+    host, fixed = "127.0.0.1", fixed_redirect(config)
+    if fixed:
+        host, port = urlsplit(fixed).hostname, urlsplit(fixed).port
     try:
         flow.run_local_server(
-            host="127.0.0.1", port=port, open_browser=browser, timeout_seconds=timeout,
+            host=host, port=port, open_browser=browser, timeout_seconds=timeout,
+            redirect_uri_trailing_slash=not fixed or fixed.endswith("/"),
             authorization_prompt_message=(
                 ("Your browser has been opened to sign in. If it did not open, visit:\n"
                  if browser else "Open this address in a browser on this machine to sign "
                                  "in:\n") + "{url}\n"),
             success_message=SUCCESS, prompt="consent", access_type="offline")
     except OSError as exc:
-        raise LoginError(f"Cannot listen on 127.0.0.1:{port} for Google's answer "
+        raise LoginError(f"Cannot listen on {host}:{port} for Google's answer "
                          f"({exc.strerror or exc}); choose another --port.") from None
     except Exception as exc:
         raise _refused(exc) from None
@@ -100,12 +125,13 @@ def pasted(config: dict, *, scopes: list[str] = SCOPES, port: int = PASTE_PORT,
            ask: Callable[[str], str] | None = None,
            say: Callable[[str], None] = print) -> dict:
     """Sign in on any device; the person pastes back the address the browser ended on."""
-    flow = Flow.from_client_config(config, scopes=scopes,
-                                   redirect_uri=f"http://127.0.0.1:{port}/")
+    redirect = fixed_redirect(config) or f"http://127.0.0.1:{port}/"
+    port = urlsplit(redirect).port
+    flow = Flow.from_client_config(config, scopes=scopes, redirect_uri=redirect)
     url, _ = flow.authorization_url(prompt="consent", access_type="offline")
     say("Open this address in a browser on any device and sign in:\n\n"
         f"{url}\n\n"
-        f"Google then sends the browser to http://127.0.0.1:{port}/?state=... which will not "
+        f"Google then sends the browser to {redirect.rstrip('/')}/?state=... which will not "
         "load (\"unable to connect\" is expected). Copy that whole address from the "
         "browser's address bar and paste it here.\n"
         f"(Alternative: `ssh -L {port}:127.0.0.1:{port} THIS-SERVER` from the machine with "

@@ -214,11 +214,30 @@ def test_client_files_of_the_wrong_kind_are_explained(tmp_path, control):
                                           "redirect_uris": ["https://x.example.com/cb"]})
     path = tmp_path / "web.json"
     path.write_text(json.dumps(web))
-    with pytest.raises(login.LoginError, match="Web application client.*Desktop app"):
+    with pytest.raises(login.LoginError, match="Web application client without a loopback "
+                                               "redirect URI.*Desktop app"):
         login.client_config(str(path))
     path.write_text("not json")
     with pytest.raises(login.LoginError, match="is not JSON"):
         login.client_config(str(path))
+
+
+def test_the_pages_web_client_serves_too_through_its_loopback_uri(setup, pasting,
+                                                                  new_account, control):
+    """One client file for the web pages and the command: its registered loopback URI."""
+    web = control.post("/oauth-clients", {"type": "web", "redirect_uris": [
+        "https://calendar.example.org/.gcaldav/oauth/callback", "http://127.0.0.1:8086/"]})
+    Path(_secrets_of(setup)).write_text(json.dumps(web))
+    account = new_account("web")["account"]
+    seen = []
+
+    def person(url):
+        seen.append(url)
+        return consent(url, account=account).headers["Location"]
+    code, output = pasting(person)
+    assert code == 0, output
+    assert "redirect_uri=http%3A%2F%2F127.0.0.1%3A8086%2F" in seen[0]
+    assert linked_emails(setup, "alice") == [account]
 
 
 def test_login_without_a_client_file_says_where_to_set_it(tmp_path, capsys):
