@@ -46,6 +46,18 @@ def served(calendars: Iterable[Calendar], broken: set[int] = frozenset(), *,
     return [c for c in calendars if best[c.google_id] is c and (include_hidden or c.served)]
 
 
+def is_served(store: Store, calendar: Calendar) -> bool:
+    """Whether clients see this calendar (one query when no other account lists it)."""
+    if not calendar.served:
+        return False
+    copies = stored.copies(store, calendar.user_id, calendar.google_id)
+    if len(copies) <= 1:
+        return True
+    broken = {c.account_id for c in copies
+              if (account := store.account(c.account_id)) and account.needs_sign_in}
+    return calendar.id in {c.id for c in served(copies, broken)}
+
+
 def linked(store: Store, user: str) -> list[LinkedAccount]:
     accounts = store.accounts(user)
     broken = {a.id for a in accounts if a.needs_sign_in}

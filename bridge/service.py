@@ -99,21 +99,12 @@ class Bridge:
         """One calendar clients see, by its URL segment (brought up to date unless ``fresh``
         is False, for cheap questions like access rights)."""
         row = self.store.calendar_by_slug(user, slug)
-        if row is None or not self._served(user, row):
+        if row is None or not linked_accounts.is_served(self.store, row):
             return None
         if not fresh or self.store.account(row.account_id).needs_sign_in:
             return row
         self.engine.ensure_fresh(row.id)
         return self.store.calendar(row.id)
-
-    def _served(self, user: str, row: Calendar) -> bool:
-        if not row.served:
-            return False
-        copies = [c for c in self.store.calendars(user) if c.google_id == row.google_id]
-        if len(copies) == 1:
-            return True
-        broken = {a.id for a in self.store.accounts(user) if a.needs_sign_in}
-        return row.id in {c.id for c in linked_accounts.served(copies, broken)}
 
     # --- reading resources --------------------------------------------------------------------
 
