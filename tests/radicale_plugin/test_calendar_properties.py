@@ -204,14 +204,6 @@ def test_mkcalendar_creates_a_google_calendar_at_the_clients_path(bridge, svc):
         "items"]] == ["mk-1"]
 
 
-def test_mkcalendar_for_tasks_is_refused_clearly(bridge):
-    server, _, _ = bridge
-    answer = mkcalendar(server, f"{server.url}/alice/todo/",
-                        '<C:supported-calendar-component-set><C:comp name="VTODO"/>'
-                        "</C:supported-calendar-component-set>")
-    assert answer.status_code == 403 and "task lists" in answer.text
-
-
 # --- DELETE of a calendar -----------------------------------------------------------------------
 
 def test_delete_calendar_is_refused_by_default(bridge, svc):
