@@ -71,6 +71,9 @@ class Scheduler:
         self.errors = Backoff(10.0, 900.0)      # per (kind, key): other failures
         self._dirty: set[Hashable] = set()      # asked for while its account was paused
         self._reads: dict[int, float] = {}
+        # Notifications sent while no process listened are lost, and a stored channel looks
+        # healthy all the same: whatever was last synced before this start syncs at once.
+        self.started = time.time()
 
     # --- life cycle ---------------------------------------------------------------------------
 
@@ -126,10 +129,15 @@ class Scheduler:
         now = time.time()
         every = self.intervals.push if self.channels.healthy(Kind.CALENDAR_LIST, account.id) \
             else self.intervals.calendar_list
-        self._request_if_due((Kind.CALENDAR_LIST, account.id), account.list_synced, every, now)
+        self._request_if_due((Kind.CALENDAR_LIST, account.id), self._since_start(
+            account.list_synced), every, now)
         for calendar in self.store.calendars_of_account(account.id):
-            self._request_if_due((calendar.kind, calendar.id), calendar.last_sync,
+            self._request_if_due((calendar.kind, calendar.id),
+                                 self._since_start(calendar.last_sync),
                                  self.interval(calendar.id, now), now)
+
+    def _since_start(self, last: float) -> float:
+        return last if last >= self.started else 0.0
 
     def interval(self, calendar_id: int, now: float) -> float:
         if self.channels.healthy(Kind.EVENTS, calendar_id):

@@ -24,6 +24,7 @@ from ..google import events as google_events
 from ..model import Calendar, Kind
 from ..store import Store
 from . import mirror
+from .freshness import BoundedWait
 from .materialise import View, context, materialise
 from .resources import group_by_uid, is_deleted, uid_of
 from .tasks import TaskSync
@@ -45,6 +46,7 @@ class SyncEngine:
         self.push_healthy: Callable[[Kind, int], bool] = lambda kind, key: False
         self.observers: list[Observer] = []
         self.tasks = TaskSync(store, client_for, clock=clock)
+        self.refreshes = BoundedWait()      # how long a request waits for Google
 
     # --- calendar list --------------------------------------------------------------------------
 
@@ -250,6 +252,10 @@ class SyncEngine:
             return
         if self.clock() - self._failed_at.get((kind, key), 0.0) < self.freshness:
             return          # Google failed moments ago: serve the cache, don't pile on
+        if not self.refreshes.run((kind, key), lambda: self._refresh(kind, key, last, run)):
+            log.info("%s sync of %s is slow; serving stored data meanwhile", kind, key)
+
+    def _refresh(self, kind: Kind, key: int, last: Callable[[], float], run: Callable) -> None:
         with self.store.leases.exclusive(kind, key):
             if self.clock() - last() < self.freshness:
                 return      # another request synced while we waited

@@ -128,7 +128,7 @@ def test_calendars_clients_poll_are_synced_more_often(bridge, link, alice, contr
     scheduler.start()
     bridge.engine.ensure_fresh(polled)              # a client request (fresh: no sync itself)
     wait_for(lambda: syncs[("events", polled)] >= 3, 3, "the polled calendar's syncs")
-    assert syncs[("events", idle)] == 0
+    assert syncs[("events", idle)] <= 1         # the one sync every calendar gets at start
 
 
 def test_prune_drops_old_tombstones_and_invalidates_older_tokens(bridge, link, alice,
