@@ -57,9 +57,9 @@ class Storage(BaseStorage):
                 yield from (Principal(name, self.bridge) for name in self.bridge.users())
             return
         user = parts[0]
-        if not self.bridge.has_user(user):
-            return
         if len(parts) == 1:
+            if not self.bridge.has_user(user):
+                return
             yield Principal(user, self.bridge)
             if depth != "0":
                 yield from (Calendar(self.bridge, user, row)

@@ -14,10 +14,12 @@ listing is never committed after a newer one, and a write and a sync are ordered
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import threading
 import time
-from typing import Callable
+from typing import Callable, Iterator
 
 from ..google import GoogleClient, GoogleError, SyncTokenInvalid, calendar_list
 from ..google import events as google_events
@@ -47,6 +49,7 @@ class SyncEngine:
         self.observers: list[Observer] = []
         self.tasks = TaskSync(store, client_for, clock=clock)
         self.refreshes = BoundedWait()      # how long a request waits for Google
+        self._held = threading.local()      # leases this thread holds through lease()
 
     # --- calendar list --------------------------------------------------------------------------
 
@@ -94,9 +97,19 @@ class SyncEngine:
         calendar = self.store.calendar(calendar_id)
         return calendar.kind if calendar is not None else Kind.EVENTS
 
-    def lease(self, calendar_id: int):
-        """The collection's exclusive lease (syncs and client writes of it)."""
-        return self.store.leases.exclusive(self.kind_of(calendar_id), calendar_id)
+    @contextlib.contextmanager
+    def lease(self, calendar_id: int) -> Iterator[None]:
+        """The collection's exclusive lease (syncs and client writes of it), remembered for
+        this thread: a freshness check inside then syncs inline instead of waiting on a
+        helper thread for the lease this thread holds."""
+        key = (self.kind_of(calendar_id), calendar_id)
+        held = self._held.__dict__.setdefault("keys", [])
+        with self.store.leases.exclusive(*key):
+            held.append(key)
+            try:
+                yield
+            finally:
+                held.remove(key)
 
     def _run(self, kind: Kind, key: int, work: Callable):
         started, error = time.monotonic(), None
@@ -252,7 +265,9 @@ class SyncEngine:
             return
         if self.clock() - self._failed_at.get((kind, key), 0.0) < self.freshness:
             return          # Google failed moments ago: serve the cache, don't pile on
-        if not self.refreshes.run((kind, key), lambda: self._refresh(kind, key, last, run)):
+        if (kind, key) in getattr(self._held, "keys", ()):
+            self._refresh(kind, key, last, run)     # this thread holds the lease already
+        elif not self.refreshes.run((kind, key), lambda: self._refresh(kind, key, last, run)):
             log.info("%s sync of %s is slow; serving stored data meanwhile", kind, key)
 
     def _refresh(self, kind: Kind, key: int, last: Callable[[], float], run: Callable) -> None:
