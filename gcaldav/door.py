@@ -18,6 +18,7 @@ import io
 import logging
 import re
 from typing import Callable
+from urllib.parse import quote
 
 from bridge import errors
 
@@ -82,7 +83,7 @@ class Door:
             method = environ.get("REQUEST_METHOD", "")
             logger.info("refused %s %s: %s", method, _safe_path(environ), refusal.message)
             return _answer(refusal, start_response)
-        return self.app(environ, start_response)
+        return self.app(environ, _latin1_headers(start_response))
 
     def _admit(self, environ) -> None:
         length = content_length(environ)
@@ -125,6 +126,23 @@ def _read(stream, length: int) -> bytes:
     if missing:
         raise Refusal("408 Request Timeout", "the body did not arrive in time")
     return b"".join(chunks)
+
+
+def _latin1_headers(start_response):
+    """HTTP/1.1 header values are Latin-1: Radicale may echo a client's non-Latin-1 path in
+    one (a 500 from the server's encoder); such a value goes out percent-encoded instead."""
+    def start(status, headers, exc_info=None):
+        return start_response(status, [(name, _latin1(value)) for name, value in headers],
+                              exc_info)
+    return start
+
+
+def _latin1(value: str) -> str:
+    try:
+        value.encode("latin-1")
+        return value
+    except UnicodeEncodeError:
+        return quote(value, safe="/:;=,\"'<>@ ")
 
 
 def _safe_path(environ) -> str:

@@ -14,9 +14,11 @@ write one warning each. Two logging filters fix that without touching Radicale:
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 
+_QUOTED = re.compile(r"'[^']*'")
 REPEATED_LOGGERS = ("bridge.background.notifications", "gcaldav.door")
 
 
@@ -51,7 +53,8 @@ class RepeatFilter(logging.Filter):
         self._seen: dict[tuple[str, str], tuple[float, int]] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        key, now = (record.name, str(record.msg)), self.clock()
+        # Quoted values (ids an attacker varies) do not make a message new.
+        key, now = (record.name, _QUOTED.sub("", record.getMessage())), self.clock()
         with self._lock:
             last, held = self._seen.get(key, (None, 0))
             if last is not None and now - last < self.window:
@@ -68,13 +71,14 @@ class RepeatFilter(logging.Filter):
 _installed = threading.Lock()
 
 
-def install() -> None:
-    """Attach the filters once per process (servers may be made several times)."""
+def install(*, rate_limit: bool = False) -> None:
+    """Attach the filters once per process (servers may be made several times); the rate
+    limit only for a serving process (``gcaldav serve``), where it is process-wide."""
     with _installed:
         radicale = logging.getLogger("radicale")
         if not any(isinstance(f, RefusalFilter) for f in radicale.filters):
             radicale.addFilter(RefusalFilter())
-        for name in REPEATED_LOGGERS:
+        for name in REPEATED_LOGGERS if rate_limit else ():
             logger = logging.getLogger(name)
             if not any(isinstance(f, RepeatFilter) for f in logger.filters):
                 logger.addFilter(RepeatFilter())

@@ -32,6 +32,7 @@ from .pool import WorkerPool, dual_stack_off
 from .web import WebApp
 from .web.pages import pages_from
 from .web.routes import ROUTES, WEBHOOK_PATH
+from .wsgi_path import for_werkzeug
 
 access_logger = logging.getLogger("gcaldav.access")
 # Logins a proxy vouches for, or none at all: there is no password to check at the door.
@@ -122,6 +123,7 @@ def serve_logging(configuration: config.Configuration, *, verbose: bool = False)
     """The process's log level from ``[logging] level`` (``-v``: at least info)."""
     level = LEVELS.get(configuration.get("logging", "level"), logging.INFO)
     logging.getLogger().setLevel(min(level, logging.INFO) if verbose else level)
+    quiet_logs.install(rate_limit=True)
 
 
 def make_app(configuration: config.Configuration) -> Door:
@@ -142,7 +144,7 @@ def make_app(configuration: config.Configuration) -> Door:
 def _our_route(environ) -> bool:
     """The webhook, /metrics and /healthz check their callers themselves."""
     try:
-        ROUTES.bind_to_environ(environ).match()
+        ROUTES.bind_to_environ(for_werkzeug(environ)).match()
     except HTTPException:
         return False
     return True

