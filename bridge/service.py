@@ -103,8 +103,7 @@ class Bridge:
             return None
         if not fresh or self.store.account(row.account_id).needs_sign_in:
             return row
-        self.engine.ensure_fresh(row.id)
-        return self.store.calendar(row.id)
+        return self.store.calendar(row.id) if self.engine.ensure_fresh(row.id, row) else row
 
     # --- reading resources --------------------------------------------------------------------
 

@@ -247,28 +247,35 @@ class SyncEngine:
 
     # --- freshness ----------------------------------------------------------------------------
 
-    def ensure_fresh(self, calendar_id: int) -> None:
+    def ensure_fresh(self, calendar_id: int, row: Calendar | None = None) -> bool:
         """Sync the calendar first if its last sync is older than the freshness window (and no
         healthy push channel watches it). Concurrent callers share one sync; if Google fails,
-        the cache is served (logged)."""
-        self._fresh(self.kind_of(calendar_id), calendar_id,
-                    lambda: self.store.calendar(calendar_id).last_sync,
-                    lambda: self.sync_calendar(calendar_id))
+        the cache is served (logged). ``row``: the calendar as just read (spares reading it
+        again). True if a sync was attempted."""
+        row = row or self.store.calendar(calendar_id)
+        if row is None:
+            return False
+        first = [row.last_sync]       # the first look uses the row in hand, later ones re-read
+
+        def last() -> float:
+            return first.pop() if first else self.store.calendar(calendar_id).last_sync
+        return self._fresh(row.kind, calendar_id, last, lambda: self.sync_calendar(calendar_id))
 
     def ensure_list_fresh(self, account_id: int) -> None:
         self._fresh(Kind.CALENDAR_LIST, account_id,
                     lambda: self.store.account(account_id).list_synced,
                     lambda: self.sync_calendar_list(account_id))
 
-    def _fresh(self, kind: Kind, key: int, last: Callable[[], float], run: Callable) -> None:
+    def _fresh(self, kind: Kind, key: int, last: Callable[[], float], run: Callable) -> bool:
         if self.push_healthy(kind, key) or self.clock() - last() < self.freshness:
-            return
+            return False
         if self.clock() - self._failed_at.get((kind, key), 0.0) < self.freshness:
-            return          # Google failed moments ago: serve the cache, don't pile on
+            return False    # Google failed moments ago: serve the cache, don't pile on
         if (kind, key) in getattr(self._held, "keys", ()):
             self._refresh(kind, key, last, run)     # this thread holds the lease already
         elif not self.refreshes.run((kind, key), lambda: self._refresh(kind, key, last, run)):
             log.info("%s sync of %s is slow; serving stored data meanwhile", kind, key)
+        return True
 
     def _refresh(self, kind: Kind, key: int, last: Callable[[], float], run: Callable) -> None:
         with self.store.leases.exclusive(kind, key):
