@@ -13,7 +13,6 @@ statement judged by the database's clock, so exactly one process wins each perio
 
 from __future__ import annotations
 
-import threading
 import time
 import zlib
 from contextlib import contextmanager
@@ -46,7 +45,7 @@ class DatabaseLeases(Leases):
         self.engine = engine
         self._now = func.extract("epoch", func.clock_timestamp())
         self._local = LocalLeases()
-        self._held = threading.local()      # (kind, key) -> [connection, depth]
+        self._sessions: dict[tuple[Kind, int], list] = {}     # name -> [connection, depth]
         keepalive = (f"-c tcp_keepalives_idle={KEEPALIVE_IDLE} "
                      f"-c tcp_keepalives_interval={KEEPALIVE_INTERVAL} "
                      f"-c tcp_keepalives_count={KEEPALIVE_COUNT}")
@@ -60,23 +59,21 @@ class DatabaseLeases(Leases):
     @contextmanager
     def exclusive(self, kind: Kind, key: int, *, timeout: float | None = None) -> Iterator[None]:
         name = (Kind(kind), key)
-        held = self._held_here()
-        if name in held:                    # reentrant on the holding thread
-            held[name][1] += 1
-            try:
-                yield
-            finally:
-                held[name][1] -= 1
-            return
         deadline = None if timeout is None else time.monotonic() + timeout
+        # The local lease is reentrant and lets one thread at a time past: only its holder
+        # touches this name's session, so the dict needs no lock of its own.
         with self._local.exclusive(*name, timeout=timeout):
-            conn = self._lock(name, deadline, timeout)
-            held[name] = [conn, 1]
+            session = self._sessions.get(name)
+            if session is None:
+                session = self._sessions[name] = [self._lock(name, deadline, timeout), 0]
+            session[1] += 1
             try:
                 yield
             finally:
-                del held[name]
-                self._unlock(name, conn)
+                session[1] -= 1
+                if not session[1]:
+                    del self._sessions[name]
+                    self._unlock(name, session[0])
 
     def run_once(self, job: str, period: float) -> bool:
         claim = insert(jobs).values(name=job, claimed_until=self._now + period)
@@ -89,11 +86,6 @@ class DatabaseLeases(Leases):
 
     def dispose(self) -> None:
         self._locks.dispose()
-
-    def _held_here(self) -> dict:
-        if not hasattr(self._held, "names"):
-            self._held.names = {}
-        return self._held.names
 
     def _lock(self, name: tuple[Kind, int], deadline: float | None,
               timeout: float | None) -> Connection:
