@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from sqlalchemy import text
 
 from bridge.write import inserts
 
@@ -154,7 +155,7 @@ def test_a_uid_deleted_on_google_alone_is_recreated_with_one_listing(rig, svc, c
     server.bridge.writer.generations = inserts.Generations()
     # The store never saw it deleted (another bridge, a database restored from backup).
     with server.bridge.store.write() as tx:
-        tx.conn.exec_driver_sql("DELETE FROM items WHERE uid = ?", (uid,))
+        tx.conn.execute(text("DELETE FROM items WHERE uid = :uid"), {"uid": uid})
     control.post("/stats/reset")
     assert put(server, url + f"{uid}.ics", ical(uid, "Back")).status_code == 201
     calls = control.calls()
