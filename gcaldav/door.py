@@ -100,7 +100,7 @@ class Door:
         method = environ.get("REQUEST_METHOD", "").upper()
         if body and method in XML_METHODS:
             try:
-                xml_guard.check(body, self.xml_limits)
+                xml_guard.check(body, self.xml_limits, method)
             except xml_guard.Refused as exc:
                 raise Refusal("400 Bad Request", str(exc)) from None
         elif body and method == "PUT":

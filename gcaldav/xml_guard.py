@@ -32,9 +32,10 @@ class _Counter:
     """An ElementTree parser target that counts nesting and elements, building nothing."""
 
     def __init__(self, limits: XmlLimits):
-        self.limits, self.depth, self.elements = limits, 0, 0
+        self.limits, self.depth, self.elements, self.root = limits, 0, 0, None
 
     def start(self, tag, attrib):
+        self.root = self.root or tag
         self.depth += 1
         self.elements += 1
         if self.depth > self.limits.depth:
@@ -52,9 +53,14 @@ class _Counter:
         return None
 
 
-def check(body: bytes, limits: XmlLimits = XmlLimits()) -> None:
-    """Raise Refused unless ``body`` is well-formed XML within ``limits`` without a DTD."""
-    parser = DefusedXMLParser(target=_Counter(limits), forbid_dtd=True,
+ROOTS = {"PROPFIND": "{DAV:}propfind", "PROPPATCH": "{DAV:}propertyupdate"}
+
+
+def check(body: bytes, limits: XmlLimits = XmlLimits(), method: str = "") -> None:
+    """Raise Refused unless ``body`` is well-formed XML within ``limits`` without a DTD,
+    whose root element is the one ``method`` needs (Radicale fails on another)."""
+    counter = _Counter(limits)
+    parser = DefusedXMLParser(target=counter, forbid_dtd=True,
                               forbid_entities=True, forbid_external=True)
     try:
         for start in range(0, len(body), CHUNK):
@@ -67,3 +73,6 @@ def check(body: bytes, limits: XmlLimits = XmlLimits()) -> None:
             from None
     except ParseError as exc:
         raise Refused(f"malformed XML: {exc}") from None
+    wanted = ROOTS.get(method)
+    if wanted and counter.root != wanted:
+        raise Refused(f"a {method} body is a {wanted} element")
