@@ -123,6 +123,9 @@ def test_polls_inside_the_freshness_window_cost_no_google_calls(make_bridge, ali
     url = server.calendar_url(cal)
     synced_at = time.time()
     control.post("/stats/reset")
+    started = server.bridge.scheduler.started       # every calendar syncs once at start
+    wait_for(lambda: all(c.last_sync >= started for c in server.bridge.store.calendars("alice"))
+             and server.bridge.store.accounts("alice")[0].list_synced >= started, 10)
     token, _ = server.sync_collection(url)
     server.ctag(url)
     server.sync_collection(url, token)
