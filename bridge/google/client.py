@@ -207,12 +207,6 @@ class GoogleClient:
                 return items, page.get("nextSyncToken")
 
 
-    def list_all(self, make_request: Callable) -> tuple[list[dict], str | None, dict]:
-        """Deprecated: ``list_pages`` plus an empty third value, for callers not yet moved."""
-        items, sync_token = self.list_pages(make_request)
-        return items, sync_token, {}
-
-
 def tasks_endpoint_for(api_endpoint: str) -> str:
     """The Tasks API's base for a Calendar API base: Google's own for Google's, else the
     same server's root (an emulator or proxy serving both, as /calendar/v3/ and /tasks/v1/)."""

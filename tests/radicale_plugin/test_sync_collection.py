@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.support import wait_for
+
 from bridge.sync.resources import href_for
 
 
@@ -121,11 +123,11 @@ def test_polls_inside_the_freshness_window_cost_no_google_calls(make_bridge, ali
     freshness = 1.5
     server = make_bridge(alice, freshness=freshness)
     url = server.calendar_url(cal)
-    synced_at = time.time()
-    control.post("/stats/reset")
     started = server.bridge.scheduler.started       # every calendar syncs once at start
     wait_for(lambda: all(c.last_sync >= started for c in server.bridge.store.calendars("alice"))
              and server.bridge.store.accounts("alice")[0].list_synced >= started, 10)
+    synced_at = time.time()
+    control.post("/stats/reset")
     token, _ = server.sync_collection(url)
     server.ctag(url)
     server.sync_collection(url, token)
