@@ -9,7 +9,6 @@ import json
 import re
 import secrets
 import time
-from typing import Iterable
 
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection

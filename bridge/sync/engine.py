@@ -237,6 +237,14 @@ class SyncEngine:
             tx.set_shadow(calendar.id, uid, None)
             mirror.commit(tx, calendar.id, {uid: None}, self._existing(calendar.id, [uid]))
 
+    def settle(self, calendar_id: int) -> None:
+        """Sync after a client's write, picking up what Google derived from it (cancelled
+        instances, sequence, subtasks moved along); a failure leaves it to the next sync."""
+        try:
+            self.sync_calendar(calendar_id)
+        except GoogleError as exc:
+            log.warning("sync after a write to collection %s failed: %s", calendar_id, exc)
+
     def rerender(self, calendar_id: int) -> int:
         """Re-render every resource from stored Google data (the calendar's zone or default
         reminders changed); only resources whose text changes get a new revision."""

@@ -282,14 +282,8 @@ class CalendarWriter:
             kept = self.store.shadows(calendar_id, [item.uid]).get(item.uid)
             self.engine.store_removal(source, item.uid)
             self.engine.store_write(target, item.uid, [moved] + exceptions, kept, to_href)
-            self._settle(to_calendar_id)
+            self.engine.settle(to_calendar_id)     # the moved exceptions' etags, organizer
         return self.store.item(to_calendar_id, to_href)
-
-    def _settle(self, calendar_id: int) -> None:
-        try:       # the moved exceptions' new etags and organizer
-            self.engine.sync_calendar(calendar_id)
-        except GoogleError as exc:
-            log.warning("sync after a move into calendar %s failed: %s", calendar_id, exc)
 
 
 def _keep(kept: dict, key: str, value: str | None) -> None:

@@ -59,7 +59,7 @@ class TaskWriter:
                 raise from_google(exc) from None
             kept = translate.keep(new, task, new.parent_uid if parent_id else None)
             self.engine.tasks.store_task(calendar, new.uid, task, kept, href)
-            self._settle(calendar.id)
+            self.engine.settle(calendar.id)
 
     def _parent_id(self, calendar: Calendar, new: translate.ParsedTask) -> str | None:
         """The Google id of the parent the client named; a parent not in this list stays a
@@ -138,14 +138,7 @@ class TaskWriter:
                     if exc.status not in (404, 410):       # already gone: what we wanted
                         raise from_google(exc) from None
             self.engine.store_removal(calendar, current.uid)
-            self._settle(calendar.id)
-
-    def _settle(self, calendar_id: int) -> None:
-        """Pick up what Google derived from a write (subtasks deleted or moved with it)."""
-        try:
-            self.engine.sync_calendar(calendar_id)
-        except GoogleError as exc:
-            log.warning("sync after a write to task list %s failed: %s", calendar_id, exc)
+            self.engine.settle(calendar.id)
 
 
 def _parse(text: str) -> translate.ParsedTask:

@@ -23,7 +23,7 @@ from ..translate import ICalError, UnsupportedComponent, parse
 from ..translate.events import sent
 from . import inserts, limits, resolve
 from .errors import from_google
-from .plan import Op, PlanError, plan_put
+from .plan import Op, plan_put
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class Writer:
         kept = {**new.shadows(), sent.KEY: text}
         self.engine.store_write(calendar, new.uid, answers, kept, href)
         if ops:
-            self._settle(calendar.id)
+            self.engine.settle(calendar.id)
 
     def _apply(self, calendar, uid: str, ids: _Ids, ops: list[Op]) -> list[dict]:
         client = self.client_for(calendar.account_id)
@@ -201,16 +201,9 @@ class Writer:
         except GoogleError as exc:
             raise from_google(exc) from None
         self.engine.store_removal(calendar, current.uid)
-        self._settle(calendar.id)
-
-    def _settle(self, calendar_id: int) -> None:
-        """Pick up what Google derived from a write (cancelled instances, sequence ...)."""
-        try:
-            self.engine.sync_calendar(calendar_id)
-        except GoogleError as exc:
-            log.warning("sync after a write to calendar %s failed: %s", calendar_id, exc)
+        self.engine.settle(calendar.id)
 
     def refresh_before_write(self, calendar_id: int) -> None:
         """Bring a calendar up to date so the client's preconditions meet Google's state (the
         caller holds the calendar's lease for the whole request)."""
-        self._settle(calendar_id)
+        self.engine.settle(calendar_id)
