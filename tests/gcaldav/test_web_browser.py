@@ -6,6 +6,7 @@ go to GCALDAV_SCREENSHOTS when set (docs/screenshots)."""
 
 from __future__ import annotations
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -66,8 +67,14 @@ def test_a_person_connects_sees_hides_sets_up_and_unlinks(site, browser, control
 
     # Hide "Work": the page says so and CalDAV no longer lists it.
     row.find_element(By.CLASS_NAME, "toggle").click()
-    row = driver.find_element(By.ID, f"calendar-{work.id}")
-    assert row.find_element(By.CLASS_NAME, "served").text == "hidden"
+
+    def hidden_row(d):
+        # The form posts and the overview reloads: look only at the new page's row.
+        rows = d.find_elements(By.ID, f"calendar-{work.id}")
+        served = rows[0].find_elements(By.CLASS_NAME, "served") if rows else []
+        return served and served[0].text == "hidden"
+    WebDriverWait(driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        hidden_row)
     assert "Work" not in site.served_names() and email in site.served_names()
 
     driver.get(site.base + "/.gcaldav/setup")
