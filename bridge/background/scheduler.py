@@ -62,8 +62,9 @@ class Scheduler:
         self.store, self.engine, self.channels = store, engine, channels
         self.intervals, self.channel_ttl = intervals, channel_ttl
         # Syncs get their own threads: slow Google answers must not hold up the planning.
+        self._executors = {"default": ThreadPoolExecutor(2), "syncs": ThreadPoolExecutor(workers)}
         self.aps = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(2), "syncs": ThreadPoolExecutor(workers)},
+            executors=self._executors,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC)
         self.queue = SyncQueue(self.run, self._submit)
@@ -94,8 +95,13 @@ class Scheduler:
                  "on" if self.channels.address else "off")
 
     def stop(self) -> None:
-        if self.aps.running:
-            self.aps.shutdown(wait=True)
+        if not self.aps.running:
+            return
+        # APScheduler waits for running jobs while holding the lock add_job takes, and a sync
+        # job may be queueing its follow-up: stop without waiting, then wait for the pools.
+        self.aps.shutdown(wait=False)
+        for executor in self._executors.values():
+            executor.shutdown(wait=True)
 
     @property
     def running(self) -> bool:
