@@ -89,7 +89,7 @@ class Control:
                      "auth_uri": self.emu.oauth_endpoints.auth_uri}
 
     def create_account(self, request, body):
-        body = _object(body)
+        body = errors.json_object(body)
         email = _required(body, "email")
         with self.world.lock:
             account = self.world.add_account(email, body.get("display_name"),
@@ -97,12 +97,12 @@ class Control:
         return 200, self.emu.oauth.user_credentials(account, self.emu.token_url)
 
     def create_service_account(self, request, body):
-        body = _object(body)
+        body = errors.json_object(body)
         email = body.get("email") or "bridge@gcaldav-emulator.iam.gserviceaccount.com"
         return 200, self.emu.oauth.service_account_credentials(email, self.emu.token_url)
 
     def create_calendar(self, request, body):
-        body = _object(body)
+        body = errors.json_object(body)
         owner = _required(body, "owner").lower()
         with self.world.lock:
             if owner not in self.world.accounts:
@@ -122,7 +122,7 @@ class Control:
     def change_calendar(self, request, body, calendarId):
         """Rename or re-zone a calendar as its owner would on the web. Like Google, this does
         not show up in incremental calendarList lists (read-only fields)."""
-        body = _object(body)
+        body = errors.json_object(body)
         with self.world.lock:
             calendar = self._calendar(calendarId)
             if "time_zone" in body:
@@ -147,7 +147,7 @@ class Control:
         return 200, {"deleted": calendarId}
 
     def share(self, request, body, calendarId):
-        body = _object(body)
+        body = errors.json_object(body)
         email, role = _required(body, "email").lower(), body.get("role")
         if role is not None and role not in ROLES:
             raise errors.bad_request(f"role must be one of {ROLES} or null")
@@ -204,7 +204,7 @@ class Control:
         """Seed many events at once: ``{"events": [...]}`` and/or ``{"generate": N}`` (a
         realistic mix from ``seed.generate``; every 4th generated series gets a moved and a
         cancelled instance), one lock and one push notification in all."""
-        body = _object(body)
+        body = errors.json_object(body)
         bodies = list(body.get("events") or [])
         if body.get("generate"):
             with self.world.lock:
@@ -239,7 +239,7 @@ class Control:
         return 200, {"faults": []}
 
     def push_faults(self, request, body):
-        body = _object(body)
+        body = errors.json_object(body)
         self.emu.push.drop_next = int(body.get("drop", 0))
         self.emu.push.duplicate_next = int(body.get("duplicate", 0))
         return 200, {"drop": self.emu.push.drop_next, "duplicate": self.emu.push.duplicate_next}
@@ -261,7 +261,7 @@ class Control:
         return 200, {"expired": self.emu.oauth.expire_all()}
 
     def settings(self, request, body):
-        body = _object(body)
+        body = errors.json_object(body)
         if "token_ttl" in body:
             self.emu.oauth.token_ttl = int(body["token_ttl"])
         if "sync_token_ttl" in body:
@@ -275,13 +275,6 @@ class Control:
             raise errors.not_found()
         return calendar
 
-
-def _object(body: object) -> dict:
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise errors.bad_request("The request body must be a JSON object.")
-    return body
 
 
 def _required(body: dict, key: str) -> str:

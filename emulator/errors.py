@@ -152,3 +152,12 @@ def injected(status: int, reason: str | None, retry_after: int | None) -> ApiErr
     _, domain, message = INJECTABLE.get(reason, (status, "global", reason))
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
     return ApiError(status, reason, message, domain=domain, headers=headers)
+
+
+def json_object(body: object) -> dict:
+    """A control request's JSON body, which must be an object (none: empty)."""
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise bad_request("The request body must be a JSON object.")
+    return body

@@ -32,7 +32,7 @@ class OAuthControl:
 
     def create_client(self, request, body):
         try:
-            client = self.endpoints.clients.create(_object(body))
+            client = self.endpoints.clients.create(errors.json_object(body))
         except ValueError as exc:
             raise errors.bad_request(str(exc)) from None
         return 200, client.secrets_json(self.endpoints.auth_uri, self.emu.token_url)
@@ -40,7 +40,7 @@ class OAuthControl:
     def change_client(self, request, body, client_id):
         """Switch the publishing status (``testing`` makes new refresh tokens die after 7
         days) or replace a Web client's redirect URIs."""
-        body = _object(body)
+        body = errors.json_object(body)
         client = self._client(client_id)
         if "publishing_status" in body:
             if body["publishing_status"] not in ("production", "testing"):
@@ -58,7 +58,7 @@ class OAuthControl:
         return 200, {"deleted": client_id}
 
     def auto_consent(self, request, body):
-        body = _object(body)
+        body = errors.json_object(body)
         account = body.get("account")
         action = body.get("action", "allow")
         scopes = body.get("scopes")
@@ -77,7 +77,7 @@ class OAuthControl:
         return 200, {"grants": self.endpoints.grants.describe()}
 
     def revoke(self, request, body):
-        body = _object(body)
+        body = errors.json_object(body)
         if isinstance(body.get("refresh_token"), str):
             revoked = int(self.endpoints.revoke_token(body["refresh_token"]))
         elif isinstance(body.get("account"), str):
@@ -88,7 +88,7 @@ class OAuthControl:
 
     def advance_clock(self, request, body):
         try:
-            seconds = float(_object(body)["advance"])
+            seconds = float(errors.json_object(body)["advance"])
         except (KeyError, TypeError, ValueError):
             raise errors.bad_request('Expected {"advance": seconds}') from None
         if seconds < 0:
@@ -100,11 +100,3 @@ class OAuthControl:
         if client is None:
             raise errors.not_found()
         return client
-
-
-def _object(body: object) -> dict:
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise errors.bad_request("The request body must be a JSON object.")
-    return body

@@ -15,34 +15,8 @@ from bridge.google import GoogleError
 from bridge.google import events as google_events
 from bridge.model import Kind
 from bridge.service import Bridge
-from bridge.settings import Settings
 
-FRESHNESS = 60.0
-
-
-class Clock:
-    """The bridge's wall clock, moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1_750_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def bridge(emulator, tmp_path, clock):
-    core = Bridge(Settings(data_dir=str(tmp_path / "data"), freshness=FRESHNESS,
-                           google_api_endpoint=emulator.emulator.api_url,
-                           google_token_uri=emulator.emulator.token_url,
-                           clock=clock, sleep=lambda seconds: None))
-    yield core
-    core.store.engine.dispose()
+from tests.bridge.sync.conftest import FRESHNESS
 
 
 class Linked:

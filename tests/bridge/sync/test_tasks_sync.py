@@ -8,34 +8,10 @@ import pytest
 
 from bridge.model import Kind
 from bridge.service import Bridge
-from bridge.settings import Settings
 from bridge.sync.tasks import FULL_EVERY
 
 CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar"
 TASKS_SCOPE = "https://www.googleapis.com/auth/tasks"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_750_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def bridge(emulator, tmp_path, clock):
-    core = Bridge(Settings(data_dir=str(tmp_path / "data"), freshness=60.0,
-                           google_api_endpoint=emulator.emulator.api_url,
-                           google_token_uri=emulator.emulator.token_url,
-                           clock=clock, sleep=lambda seconds: None))
-    yield core
-    core.store.engine.dispose()
 
 
 @pytest.fixture
