@@ -247,6 +247,7 @@ class Control:
     def channels(self, request, body):
         return 200, {"channels": [
             dict(c.resource(), address=c.address, owner=c.owner, live=c.live(),
+                 stopped_at=c.stopped_at,
                  messages=c.message_number) for c in list(self.emu.push.channels.values())],
             "delivered": self.emu.push.delivered}
 

@@ -47,6 +47,7 @@ class Channel:
     expiration_ms: int
     message_number: int = 0
     stopped: bool = False
+    stopped_at: float | None = None     # POSIX time of channels.stop, for the control API
 
     def live(self) -> bool:
         return not self.stopped and self.expiration_ms > time.time() * 1000
@@ -93,7 +94,7 @@ class Push:
                     or body.get("resourceId") != channel.resource_id):
                 raise errors.ApiError(404, "notFound",
                                       f"Channel '{body.get('id')}' not found for project")
-            channel.stopped = True
+            channel.stopped, channel.stopped_at = True, time.time()
 
     def _create(self, call: Call, kind: str, key: str, uri: str) -> dict:
         body = call.body if isinstance(call.body, dict) else None
