@@ -127,7 +127,7 @@ class Emulator:
             return _error_response(errors.not_found(), pretty)
         name, handler = self._handlers[endpoint]
         self.stats.count(name)
-        fault = self.faults.take(name)
+        fault = self.faults.take(name, calendar=args.get("calendarId"))
         if fault and fault.kind == "delay":
             time.sleep(fault.seconds)
         elif fault and fault.kind == "disconnect":

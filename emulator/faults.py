@@ -22,6 +22,7 @@ class Fault:
     kind: str
     count: int = 1
     method: str | None = None         # e.g. "events.list"; None matches every API method
+    calendar: str | None = None       # a calendarId; None matches every calendar
     status: int = 503
     reason: str | None = None
     retry_after: int | None = None
@@ -40,6 +41,7 @@ def parse(spec: object) -> Fault:
         raise errors.bad_request(f"Unknown fault kind {kind!r}; expected one of {KINDS}.")
     try:
         fault = Fault(kind=kind, count=int(spec.get("count", 1)), method=spec.get("method"),
+                      calendar=spec.get("calendar"),
                       status=int(spec.get("status", 503)), reason=spec.get("reason"),
                       retry_after=(int(spec["retry_after"]) if spec.get("retry_after") is not None
                                    else None),
@@ -68,11 +70,15 @@ class Faults:
         with self._lock:
             return [vars(rule).copy() for rule in self._rules]
 
-    def take(self, method: str, *, exact: bool = False) -> Fault | None:
-        """Consume one use of the first rule matching this method; with ``exact`` (the token
-        endpoint) a rule for every method does not count."""
+    def take(self, method: str, *, exact: bool = False,
+             calendar: str | None = None) -> Fault | None:
+        """Consume one use of the first rule matching this method (and calendar, for a rule
+        that names one); with ``exact`` (the token endpoint) a rule for every method does not
+        count."""
         with self._lock:
             for rule in self._rules:
+                if rule.calendar is not None and rule.calendar != calendar:
+                    continue
                 if rule.method == method or (rule.method is None and not exact):
                     rule.count -= 1
                     if rule.count <= 0:

@@ -112,6 +112,14 @@ def test_fault_scoped_to_a_method_hits_only_that_method(svc, control):
     assert listing(svc).execute()["items"] == []
 
 
+def test_fault_scoped_to_a_calendar_spares_the_others(svc, control, alice):
+    team = control.post("/calendars", {"owner": alice["account"], "summary": "Team"})["id"]
+    fault(control, status=404, reason="notFound", method="events.list", calendar=team)
+    assert listing(svc).execute()["kind"] == "calendar#events"          # primary: untouched
+    assert http_error(svc.events().list(calendarId=team)).resp.status == 404
+    assert svc.events().list(calendarId=team).execute()["items"] == []   # used up
+
+
 def test_count_two_hits_exactly_two_requests(svc, control):
     fault(control, status=500, count=2)
     assert http_error(listing(svc)).resp.status == 500

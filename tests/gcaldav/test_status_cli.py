@@ -29,7 +29,7 @@ def test_status_shows_sync_lag_channel_expiry_and_last_error(make_bridge, alice,
                          for c in bridge.store.calendars("alice")), 10, "push channels")
     team_row = next(c for c in bridge.store.calendars("alice") if c.google_id == team)
     control.post("/faults", {"kind": "error", "status": 404, "reason": "notFound",
-                             "method": "events.list"})
+                             "method": "events.list", "calendar": team})
     control.post(f"/calendars/{team}/events", {         # pushed; its sync fails at Google
         "summary": "x", "start": {"date": "2026-07-01"}, "end": {"date": "2026-07-02"}})
     wait_for(lambda: bridge.store.calendar(team_row.id).last_error, 5, "the failed sync")
