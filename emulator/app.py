@@ -19,7 +19,7 @@ from werkzeug.wrappers import Request, Response
 from . import calendar_writes, calendars, control, errors, event_move, events, listing
 from .auth import OAuth
 from .call import Call, Reply
-from .faults import Faults, drop_connection
+from .faults import Faults, drop_connection, truncated
 from .oauth_http import OAuthEndpoints
 from .push import Push
 from .state import World
@@ -150,15 +150,22 @@ class Emulator:
             result = exc
         if fault and fault.kind == "lose_reply":
             drop_connection(environ)    # whatever happened is done; the client never hears
-        if isinstance(result, errors.ApiError):
-            return _error_response(result, pretty)
-        if isinstance(result, Reply):
-            if result.body is None:
-                return Response(b"", status=result.status, headers=result.headers)
-            return _json(result.status, result.body, pretty, result.headers)
-        if result is None:
-            return Response(b"", status=204)
-        return _json(200, result, pretty)
+        response = _reply(result, pretty)
+        if fault and fault.kind == "truncate":
+            return truncated(response, environ, fault.cut)
+        return response
+
+
+def _reply(result, pretty: bool) -> Response:
+    if isinstance(result, errors.ApiError):
+        return _error_response(result, pretty)
+    if isinstance(result, Reply):
+        if result.body is None:
+            return Response(b"", status=result.status, headers=result.headers)
+        return _json(result.status, result.body, pretty, result.headers)
+    if result is None:
+        return Response(b"", status=204)
+    return _json(200, result, pretty)
 
 
 def _params(request: Request) -> dict[str, list[str]]:

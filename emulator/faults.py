@@ -2,8 +2,11 @@
 
 Kinds: ``error`` (a status with Google's body, e.g. 403 rateLimitExceeded, 429 with
 Retry-After, 503 backendError), ``delay`` (answer late), ``disconnect`` (close the connection
-before doing anything) and ``lose_reply`` (apply the request, then close the connection, so
-the client cannot know it succeeded).
+before doing anything), ``lose_reply`` (apply the request, then close the connection, so
+the client cannot know it succeeded) and ``truncate`` (apply the request, then send only the
+first half of the answer's body: with ``cut`` "close" the headers promise the whole body and
+the connection closes mid-body; with "short" the answer looks complete but its body stops
+short, as a broken proxy delivers it).
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ import socket
 import threading
 from dataclasses import dataclass
 
+from werkzeug.wrappers import Response
+
 from . import errors
 
-KINDS = ("error", "delay", "disconnect", "lose_reply")
+KINDS = ("error", "delay", "disconnect", "lose_reply", "truncate")
+CUTS = ("close", "short")
 
 
 @dataclass
@@ -27,6 +33,7 @@ class Fault:
     reason: str | None = None
     retry_after: int | None = None
     seconds: float = 0.0
+    cut: str = "close"                # truncate: "close" mid-body, or a "short" whole answer
 
     def error(self) -> errors.ApiError:
         return errors.injected(self.status, self.reason, self.retry_after)
@@ -45,11 +52,14 @@ def parse(spec: object) -> Fault:
                       status=int(spec.get("status", 503)), reason=spec.get("reason"),
                       retry_after=(int(spec["retry_after"]) if spec.get("retry_after") is not None
                                    else None),
-                      seconds=float(spec.get("seconds", 0.0)))
+                      seconds=float(spec.get("seconds", 0.0)),
+                      cut=spec.get("cut", "close"))
     except (TypeError, ValueError) as exc:
         raise errors.bad_request(f"Bad fault field: {exc}") from None
     if fault.count < 1:
         raise errors.bad_request("count must be at least 1.")
+    if fault.cut not in CUTS:
+        raise errors.bad_request(f"Unknown cut {fault.cut!r}; expected one of {CUTS}.")
     return fault
 
 
@@ -85,6 +95,24 @@ class Faults:
                         self._rules.remove(rule)
                     return rule
         return None
+
+
+def truncated(response: Response, environ, cut: str) -> Response:
+    """``response`` with only the first half of its body (an answer without a body cannot be
+    cut: its connection closes before the answer, as for a lost reply)."""
+    body = response.get_data()
+    if not body:
+        drop_connection(environ)
+    part = body[:len(body) // 2]
+
+    def stream():
+        yield part
+        if cut == "close":
+            drop_connection(environ)
+
+    out = Response(stream(), status=response.status_code, headers=list(response.headers))
+    out.headers["Content-Length"] = str(len(body) if cut == "close" else len(part))
+    return out
 
 
 def drop_connection(environ) -> None:

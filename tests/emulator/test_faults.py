@@ -9,6 +9,8 @@ import http.client
 import json
 import socket
 import time
+import urllib.parse
+import urllib.request
 
 import httplib2
 import pytest
@@ -190,6 +192,59 @@ def test_lose_reply_twice_loses_both_replies(svc, control):
     assert svc.events().get(calendarId="primary", eventId="lostrep03").execute()["id"]
 
 
+def test_truncate_close_applies_the_write_and_cuts_the_answer_mid_body(svc, control):
+    fault(control, "truncate", method="events.insert")     # httplib2 does not replay it
+    with pytest.raises(CONNECTION_ERRORS):
+        svc.events().insert(calendarId="primary", body=event_body("truncat01")).execute()
+    assert control.calls()["events.insert"] == 1
+    got = svc.events().get(calendarId="primary", eventId="truncat01").execute()
+    assert got["summary"] == "Fault test"
+
+
+def test_truncate_short_answers_half_a_body_that_looks_complete(emulator, alice, control):
+    """Raw HTTP: a complete-looking 200 whose JSON stops half-way."""
+    grant = json.loads(_post_form(emulator.emulator.token_url, {
+        "grant_type": "refresh_token", "refresh_token": alice["refresh_token"],
+        "client_id": alice["client_id"], "client_secret": alice["client_secret"]}))
+    token = grant["access_token"]
+    url = emulator.emulator.api_url + "calendars/primary/events"
+    whole = _get(url, token)
+    fault(control, "truncate", method="events.list", cut="short")
+    status, headers, body = _get_raw(url, token)
+    assert status == 200 and int(headers["Content-Length"]) == len(body) == len(whole) // 2
+    with pytest.raises(ValueError):
+        json.loads(body)
+    assert json.loads(_get(url, token))["kind"] == "calendar#events"   # one request only
+
+
+def test_truncate_of_an_answer_without_body_loses_it(svc, control):
+    svc.events().insert(calendarId="primary", body=event_body("truncat02")).execute()
+    fault(control, "truncate", method="events.delete", count=2)
+    with pytest.raises(CONNECTION_ERRORS):
+        svc.events().delete(calendarId="primary", eventId="truncat02").execute()
+    assert svc.events().get(calendarId="primary",
+                            eventId="truncat02").execute()["status"] == "cancelled"
+
+
+def _post_form(url: str, form: dict) -> bytes:
+    with urllib.request.urlopen(url, data=urllib.parse.urlencode(form).encode()) as answer:
+        return answer.read()
+
+
+def _get_raw(url: str, token: str) -> tuple[int, dict, bytes]:
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    conn.request("GET", parts.path, headers={"Authorization": f"Bearer {token}"})
+    answer = conn.getresponse()
+    body = answer.read()
+    conn.close()
+    return answer.status, dict(answer.getheaders()), body
+
+
+def _get(url: str, token: str) -> bytes:
+    return _get_raw(url, token)[2]
+
+
 def test_stats_count_per_method_and_reset(svc, control):
     warm(svc)
     assert control.calls() == {"oauth.token": 1, "events.list": 1}
@@ -205,7 +260,8 @@ def test_stats_count_per_method_and_reset(svc, control):
 
 
 @pytest.mark.parametrize("spec", [{"kind": "explode"}, {"kind": "error", "count": 0},
-                                  {"kind": "delay", "seconds": "soon"}])
+                                  {"kind": "delay", "seconds": "soon"},
+                                  {"kind": "truncate", "cut": "sideways"}])
 def test_nonsense_faults_are_refused(control, spec):
     status, body = control.request("POST", "/faults", spec)
     assert status == 400 and body["error"]["code"] == 400
