@@ -142,6 +142,11 @@ class GoogleClient:
         except HttpError as exc:
             outcome = str(exc.resp.status)
             if exc.resp.status == 401:
+            if isinstance(result, str) and result:
+                # googleapiclient hands back a body that is not JSON as text: an answer cut
+                # short on the way (these APIs answer an object, or nothing at all).
+                raise _Failed(errors.Unavailable("Google's answer was cut short"),
+                              retry_connection_errors)
                 raise _StaleToken(token) from None
             raise _Failed(errors.classify(exc), errors.is_retryable(exc)) from None
         except CONNECTION_ERRORS as exc:

@@ -10,6 +10,7 @@ trying again later may help.
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 
@@ -21,7 +22,9 @@ from google.auth import exceptions as auth_exceptions
 
 from . import errors
 
-CONNECTION_ERRORS = (OSError, socket.timeout, httplib2.HttpLib2Error, ConnectionError)
+# HTTPException: an answer cut off mid-body (IncompleteRead) or otherwise broken.
+CONNECTION_ERRORS = (OSError, socket.timeout, httplib2.HttpLib2Error, ConnectionError,
+                     http.client.HTTPException)
 # What google-auth itself would retry (statuses and OAuth error codes).
 TRANSIENT_STATUSES = frozenset({408, 429})
 TRANSIENT_CODES = frozenset({"internal_failure", "server_error", "temporarily_unavailable"})
