@@ -16,6 +16,7 @@ from .background.channels import ChannelManager
 from .background.notifications import Notifications
 from .background.scheduler import Intervals, Scheduler
 from .google import GoogleClient, GoogleError, calendar_list, credentials
+from .google.budget import Budgets
 from .google import tasks as google_tasks
 from .google.credential_store import CredentialStore, FileCredentialStore, RowCredentialStore
 from .google.private_files import private_dir
@@ -25,7 +26,7 @@ from .ops.metrics import Metrics
 from .settings import Settings
 from .store import Store, migrate
 from .store.credential_rows import CredentialRows
-from .sync import SyncEngine
+from .sync import SyncEngine, poison
 from .translate.timezones import calendar_with_timezone as calendar_timezone
 from .write import Writer
 from .write import limits as write_limits
@@ -44,7 +45,10 @@ class Bridge:
         self.settings = settings
         private_dir(settings.data_dir)      # credentials and the database: owner only
         self.store = Store(settings.database)
-        self.metrics = Metrics(self.store)
+        self.metrics = Metrics(self.store, skipped=poison.skipped)
+        self.budgets = Budgets(settings.google_calls_per_minute,
+                               sleep=lambda seconds: self.settings.sleep(seconds))
+        self.budgets.observers.append(self.metrics.observe_budget)
         self.engine = SyncEngine(self.store, self.client_for, freshness=settings.freshness,
                                  clock=settings.clock)
         self.writer = Writer(self.store, self.engine, self.client_for,
@@ -265,6 +269,7 @@ class Bridge:
                 raise GoogleError(f"account {account_id} has no stored credentials",
                                   status=401, reason="no_credentials")
             client = self._client(info, account.subject)
+            client.throttle = self.budgets.for_account(account_id)
             self._clients[account_id] = (version, client)
             return client
 
@@ -423,14 +428,17 @@ class Bridge:
     # --- background work: polling, push channels, pruning (while serving) -------------------
 
     def start_background(self, intervals: Intervals, *, push_address: str | None = None,
-                         channel_ttl: float = 604800.0) -> None:
+                         channel_ttl: float = 604800.0, workers: int = 4,
+                         per_account: int = 2) -> None:
         """Start the scheduler; with ``push_address`` (the webhook's public URL) every
-        calendar and calendar list is watched by a push channel."""
+        calendar and calendar list is watched by a push channel. ``workers`` syncs run at
+        once, at most ``per_account`` of them for one account."""
         if self.scheduler is not None:
             return
         channels = ChannelManager(self.store, self.client_for, push_address, ttl=channel_ttl)
         self.scheduler = Scheduler(self.store, self.engine, channels, intervals,
-                                   channel_ttl=channel_ttl)
+                                   channel_ttl=channel_ttl, workers=workers,
+                                   per_account=per_account)
         self.scheduler.start()
 
     def stop_background(self) -> None:

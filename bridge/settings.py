@@ -24,6 +24,7 @@ class Settings:
     google_timeout: float = 30.0
     send_updates: str = "none"              # Google's sendUpdates for client writes
     allow_calendar_delete: bool = False     # DELETE of a collection reaches Google
+    google_calls_per_minute: float = 600.0  # each account's budget of Google calls (0: none)
     # Seams: tests pass a fake clock or a sleep that records instead of waiting.
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep

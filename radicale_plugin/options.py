@@ -19,6 +19,13 @@ def boolean(value) -> bool:
     raise ValueError(f"expected true or false, not {value!r}")
 
 
+def count(value) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(f"expected a positive whole number, not {value!r}")
+    return number
+
+
 def seconds(value) -> float:
     number = float(value)
     if not number > 0:
@@ -45,7 +52,16 @@ PLUGIN_SCHEMA = {"storage": {
                               "help": "let a DELETE of a calendar collection delete the "
                                       "calendar on Google (owned) or unsubscribe (shared); "
                                       "never the primary calendar"},
+    "google_calls_per_minute": {"value": "600", "type": float,
+                                "help": "each account's budget of Google API calls a minute "
+                                        "(bursts up to a minute's worth; over it calls wait, "
+                                        "then the account pauses); 0: no budget"},
     # --- background work, push, operations (gcaldav serve) ---
+    "sync_workers": {"value": "4", "type": count,
+                     "help": "background syncs run at once"},
+    "sync_workers_per_account": {"value": "2", "type": count,
+                                 "help": "background syncs of one account run at once (so "
+                                         "one account's burst leaves workers to the others)"},
     "push_url": {"value": "", "type": str,
                  "help": "the bridge's public base URL as Google reaches it (https; plain "
                          "http on loopback only); set it to get push notifications"},
@@ -89,7 +105,8 @@ def settings_from(configuration) -> Settings:
                     google_token_uri=get("google_token_uri") or None,
                     freshness=get("freshness"), google_timeout=get("google_timeout"),
                     send_updates=get("send_updates"),
-                    allow_calendar_delete=get("allow_calendar_delete"))
+                    allow_calendar_delete=get("allow_calendar_delete"),
+                    google_calls_per_minute=get("google_calls_per_minute"))
 
 
 def background_from(configuration, webhook_path: str) -> dict:
@@ -101,6 +118,7 @@ def background_from(configuration, webhook_path: str) -> dict:
                           calendar_list=get("calendar_list_interval"),
                           retention=get("retention"))
     return dict(intervals=intervals, channel_ttl=get("channel_ttl"),
+                workers=get("sync_workers"), per_account=get("sync_workers_per_account"),
                 push_address=_push_address(get("push_url"), webhook_path))
 
 

@@ -7,7 +7,8 @@ notifications), short while clients are polling it, the base interval otherwise.
 through a ``SyncQueue``, so they never overlap for one calendar and requests fold together.
 A failure affects only its calendar (retried with backoff); a Google rate limit, or a
 failure that would hit every calendar of the account (credentials refused, Google not
-answering), pauses that whole account, never the others.
+answering), pauses that whole account, never the others; and one account's syncs get at
+most a share of the workers (``SyncQueue``), so its burst cannot hold up the others' syncs.
 
 Several processes may share one database: each runs this scheduler, and every planned sync,
 channel upkeep and pruning is claimed through ``store.leases.run_once``, so one of them does
@@ -58,16 +59,22 @@ class Intervals:
 
 class Scheduler:
     def __init__(self, store: Store, engine: SyncEngine, channels: ChannelManager,
-                 intervals: Intervals, *, channel_ttl: float = 604800.0, workers: int = 4):
+                 intervals: Intervals, *, channel_ttl: float = 604800.0, workers: int = 4,
+                 per_account: int = 2):
         self.store, self.engine, self.channels = store, engine, channels
         self.intervals, self.channel_ttl = intervals, channel_ttl
-        # Syncs get their own threads: slow Google answers must not hold up the planning.
-        self._executors = {"default": ThreadPoolExecutor(2), "syncs": ThreadPoolExecutor(workers)}
+        # Syncs get their own threads: slow Google answers must not hold up the planning;
+        # delayed requests a thread of their own, so they come due while every sync is busy.
+        self._executors = {"default": ThreadPoolExecutor(2), "syncs": ThreadPoolExecutor(workers),
+                           "timers": ThreadPoolExecutor(1)}
         self.aps = BackgroundScheduler(
             executors=self._executors,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC)
-        self.queue = SyncQueue(self.run, self._submit)
+        # One account gets at most ``per_account`` of the workers: its burst cannot delay
+        # the other accounts' syncs by more than the runs already going.
+        self.queue = SyncQueue(self.run, self._submit, later=self._later, group=self.account_of,
+                               slots=workers, per_group=max(1, min(per_account, workers)))
         self.paused = Backoff(30.0, 3600.0)     # per account: rate limits, account-wide errors
         self.errors = Backoff(10.0, 900.0)      # per (kind, key): other failures
         self._dirty: set[Hashable] = set()      # asked for while its account was paused
@@ -79,7 +86,7 @@ class Scheduler:
     def start(self) -> None:
         # "Adding job", "Running job" ... for every tick and sync would drown the log.
         for name in ("apscheduler.scheduler", "apscheduler.executors.default",
-                     "apscheduler.executors.syncs"):
+                     "apscheduler.executors.syncs", "apscheduler.executors.timers"):
             logging.getLogger(name).setLevel(logging.WARNING)
         now, tick = datetime.datetime.now(UTC), self.intervals.tick(self.channel_ttl)
         self.aps.add_job(self.plan, "interval", seconds=tick, id="plan", next_run_time=now)
@@ -107,9 +114,19 @@ class Scheduler:
     def running(self) -> bool:
         return self.aps.running
 
-    def _submit(self, work, delay: float) -> None:
-        self.aps.add_job(work, "date", executor="syncs", misfire_grace_time=None,
+    def _submit(self, work, delay: float, executor: str = "syncs") -> None:
+        self.aps.add_job(work, "date", executor=executor, misfire_grace_time=None,
                          run_date=datetime.datetime.now(UTC) + datetime.timedelta(seconds=delay))
+
+    def _later(self, work, delay: float) -> None:
+        self._submit(work, delay, "timers")
+
+    def account_of(self, key: tuple[Kind, int]) -> int | tuple:
+        """The account a sync belongs to (the queue's fairness group)."""
+        if Kind(key[0]) is Kind.CALENDAR_LIST:
+            return key[1]
+        calendar = self.store.calendar(key[1])
+        return key if calendar is None else calendar.account_id
 
     # --- signals ------------------------------------------------------------------------------
 

@@ -75,6 +75,9 @@ class GoogleClient:
         # Called as observer(method, outcome, seconds) after every HTTP attempt: method like
         # "events.list" (or "oauth.token"), outcome "ok", the HTTP status, or "no_answer".
         self.observers: list[Callable[[str, str, float], None]] = []
+        # Called as throttle(method) before every API request: may wait, or raise
+        # RateLimited without sending (the account's call budget, see budget.py).
+        self.throttle: Callable[[str], None] | None = None
 
     def service(self, api: str = "calendar"):
         """This thread's service object for ``api``: "calendar" (v3) or "tasks" (v1)."""
@@ -131,22 +134,24 @@ class GoogleClient:
         token = self.credentials.token
         self.credentials.apply(request.headers)
         method = getattr(request, "methodId", "").removeprefix(api + ".")
+        if self.throttle is not None:
+            self.throttle(method)
         started, outcome = self._clock(), "no_answer"
         try:
             # Not to be retried: not by httplib2 either, which resends on a lost answer.
             once = {} if retry_connection_errors \
                 else {"http": SingleShotHttp(timeout=self.timeout)}
             result = request.execute(num_retries=0, **once)
-            outcome = "ok"
-            return result
-        except HttpError as exc:
-            outcome = str(exc.resp.status)
-            if exc.resp.status == 401:
             if isinstance(result, str) and result:
                 # googleapiclient hands back a body that is not JSON as text: an answer cut
                 # short on the way (these APIs answer an object, or nothing at all).
                 raise _Failed(errors.Unavailable("Google's answer was cut short"),
                               retry_connection_errors)
+            outcome = "ok"
+            return result
+        except HttpError as exc:
+            outcome = str(exc.resp.status)
+            if exc.resp.status == 401:
                 raise _StaleToken(token) from None
             raise _Failed(errors.classify(exc), errors.is_retryable(exc)) from None
         except CONNECTION_ERRORS as exc:

@@ -14,7 +14,7 @@ from typing import Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client import generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from ..model import Kind
 
@@ -26,7 +26,9 @@ CALDAV_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "POST", "OPTIONS", "
 
 
 class Metrics:
-    def __init__(self, store: Store):
+    """``skipped()`` counts the resources sync left out as unrenderable (poison.skipped)."""
+
+    def __init__(self, store: Store, skipped: Callable[[], int] = lambda: 0):
         self.registry = CollectorRegistry()
         self.google_calls = Counter(
             "gcaldav_google_calls", "Google API requests by method and outcome "
@@ -41,12 +43,20 @@ class Metrics:
         self.caldav_requests = Counter(
             "gcaldav_caldav_requests", "CalDAV requests by method and HTTP status",
             ["method", "status"], registry=self.registry)
+        self.budget_throttled = Counter(
+            "gcaldav_google_budget_throttled", "Google calls held back by the account's call "
+            "budget (waited: sent late; refused: not sent, the account pauses)",
+            ["account", "outcome"], registry=self.registry)
         self.registry.register(_StoreCollector(store))
+        self.registry.register(_SkippedCollector(skipped))
 
     # --- hooks ----------------------------------------------------------------------------------
 
     def observe_call(self, method: str, outcome: str, seconds: float) -> None:
         self.google_calls.labels(method or "unknown", outcome).inc()
+
+    def observe_budget(self, account_id: int, outcome: str, seconds: float) -> None:
+        self.budget_throttled.labels(str(account_id), outcome).inc()
 
     def observe_sync(self, kind: Kind, key: int, seconds: float,
                      error: Exception | None) -> None:
@@ -100,6 +110,23 @@ class _StoreCollector:
         for state, count in sorted(counts.items()):
             channels.add_metric([state], count)
         return [lag, list_lag, states, channels]
+
+
+class _SkippedCollector:
+    """Resources skipped because the bridge cannot render them, read at scrape time."""
+
+    def __init__(self, skipped: Callable[[], int]):
+        self.skipped = skipped
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        skipped = CounterMetricFamily(
+            "gcaldav_resources_skipped", "Resources left out of a calendar because the "
+            "bridge cannot render them (logged with their ids), since the process started")
+        skipped.add_metric([], self.skipped())
+        return [skipped]
 
 
 def _age(now: float, then: float) -> float:
