@@ -23,6 +23,7 @@ from urllib.parse import quote
 from bridge import errors
 
 from . import xml_guard
+from .pool import headers_read
 
 logger = logging.getLogger("gcaldav.door")
 Login = Callable[[str, str], bool]
@@ -77,6 +78,7 @@ class Door:
         self.exempt, self.ical_check, self.xml_limits = exempt, ical_check, xml_limits
 
     def __call__(self, environ, start_response):
+        headers_read()          # the pool's header deadline is met
         try:
             self._admit(environ)
         except Refusal as refusal:

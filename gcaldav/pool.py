@@ -4,25 +4,42 @@ A thread per connection lets idle or slow clients pin threads without bound. Her
 number of workers take accepted connections from a bounded queue; when the queue is full the
 accepting thread answers 503 with Retry-After itself and closes, so the server's memory and
 threads stay bounded whatever clients do. Each connection gets the socket timeout, so a
-client that stalls frees its worker after that many seconds.
+client that stalls frees its worker after that many seconds; and one that trickles its
+request line and headers a byte at a time (slowloris: each byte inside the socket timeout)
+is answered 408 and cut off once ``header_timeout`` seconds have passed since a worker took
+it, whatever its pace (``headers_read()``, called by the application, ends the count).
 """
 
 from __future__ import annotations
 
+import heapq
 import logging
 import queue
 import socket
 import ssl
 import threading
+import time
 
 logger = logging.getLogger("gcaldav.pool")
 BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\n"
         b"Content-Type: text/plain\r\nContent-Length: 24\r\n\r\nserver busy; retry soon\n")
+SLOW = (b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: text/plain\r\n"
+        b"Content-Length: 35\r\n\r\nthe request headers came too slowly\n")
+_current = threading.local()
+
+
+def headers_read() -> None:
+    """The request on this worker thread got past its headers: no deadline any more."""
+    watch = getattr(_current, "watch", None)
+    if watch is not None:
+        watch.done()
 
 
 class WorkerPool:
-    def __init__(self, workers: int, backlog: int, timeout: float):
+    def __init__(self, workers: int, backlog: int, timeout: float,
+                 header_timeout: float | None = None):
         self.timeout = timeout
+        self.deadlines = Deadlines(header_timeout) if header_timeout else None
         self._queue: queue.Queue = queue.Queue(maxsize=backlog)
         self._threads = [threading.Thread(target=self._work, name=f"gcaldav-worker-{n}",
                                           daemon=True) for n in range(workers)]
@@ -41,10 +58,13 @@ class WorkerPool:
     def stop(self) -> None:
         for _ in self._threads:
             self._queue.put(None)
+        if self.deadlines is not None:
+            self.deadlines.stop()
 
     def _work(self) -> None:
         while (job := self._queue.get()) is not None:
             server, request, client_address = job
+            watch = _current.watch = self.deadlines.watch(request) if self.deadlines else None
             try:
                 if isinstance(request, ssl.SSLSocket):
                     request.do_handshake()
@@ -52,8 +72,12 @@ class WorkerPool:
             except (TimeoutError, ssl.SSLError, ConnectionError):
                 pass            # the client stalled or went away: nothing to answer
             except Exception:   # a bug in a handler must not kill the worker
-                logger.exception("request from %s failed", client_address[0])
+                if watch is None or not watch.cut:      # a cut socket fails in any way
+                    logger.exception("request from %s failed", client_address[0])
             finally:
+                _current.watch = None
+                if watch is not None:
+                    watch.done()
                 server.shutdown_request(request)
 
 
@@ -66,6 +90,72 @@ def _refuse(server, request) -> None:
         pass
     finally:
         server.shutdown_request(request)
+
+
+class Watch:
+    """One connection's header deadline; ``cut`` once it passed unmet."""
+
+    def __init__(self, request, deadline: float):
+        self.request, self.deadline, self.cut = request, deadline, False
+        self._lock, self._done = threading.Lock(), False
+
+    def done(self) -> None:
+        with self._lock:
+            self._done = True
+
+    def expire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.cut = self._done = True
+            try:
+                # The worker is blocked reading, never writing, until the headers are in.
+                if not isinstance(self.request, ssl.SSLSocket):
+                    self.request.send(SLOW, socket.MSG_DONTWAIT)
+            except OSError:
+                pass
+            try:
+                self.request.shutdown(socket.SHUT_RDWR)     # wakes the worker's read
+            except OSError:
+                pass
+        logger.info("cut off a client that took over the header deadline to send its "
+                    "request")
+
+
+class Deadlines:
+    """One thread that expires the watches whose deadline passed."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self._heap: list[tuple[float, int, Watch]] = []
+        self._wake = threading.Condition()
+        self._stopped = False
+        threading.Thread(target=self._run, name="gcaldav-header-deadlines",
+                         daemon=True).start()
+
+    def watch(self, request) -> Watch:
+        watch = Watch(request, time.monotonic() + self.seconds)
+        with self._wake:
+            heapq.heappush(self._heap, (watch.deadline, id(watch), watch))
+            self._wake.notify()
+        return watch
+
+    def stop(self) -> None:
+        with self._wake:
+            self._stopped = True
+            self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._stopped and (not self._heap or
+                                             self._heap[0][0] > time.monotonic()):
+                    self._wake.wait(self._heap[0][0] - time.monotonic() if self._heap
+                                    else None)
+                if self._stopped:
+                    return
+                _, _, watch = heapq.heappop(self._heap)
+            watch.expire()
 
 
 def dual_stack_off(sock: socket.socket) -> None:

@@ -19,7 +19,8 @@ import threading
 import time
 
 _QUOTED = re.compile(r"'[^']*'")
-REPEATED_LOGGERS = ("bridge.background.notifications", "gcaldav.door")
+REPEATED_LOGGERS = ("bridge.background.notifications", "gcaldav.door", "gcaldav.pool",
+                    "bridge.google.budget")
 
 
 class RefusalFilter(logging.Filter):

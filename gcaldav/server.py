@@ -169,7 +169,9 @@ def make_server(configuration: config.Configuration, host: str | None = None,
     timeout = configuration.get("server", "timeout")
     workers = configuration.get("server", "max_connections")
     handler = type("Handler", (Handler,), {"timeout": timeout})
-    pool = WorkerPool(workers, backlog=workers * 8, timeout=timeout)
+    pool = WorkerPool(workers, backlog=workers * 8, timeout=timeout,
+                      header_timeout=configuration.copy(PLUGIN_SCHEMA).get("storage",
+                                                                            "header_timeout"))
     servers: list[WSGIServer] = []
     try:
         for address in addresses:

@@ -80,6 +80,9 @@ PLUGIN_SCHEMA = {"storage": {
     "retention": {"value": "2592000", "type": seconds,
                   "help": "seconds deleted resources stay reportable to sync-collection "
                           "(older client tokens then resync in full)"},
+    "header_timeout": {"value": "10", "type": seconds,
+                       "help": "seconds a client has to send its request line and headers, "
+                               "however it paces them (slow senders are answered 408)"},
     "access_log": {"value": "false", "type": boolean,
                    "help": "log one line per request (no query string, no credentials)"},
     "metrics_auth": {"value": "false", "type": boolean,

@@ -13,6 +13,7 @@ import pytest
 
 AUTH = "Basic " + base64.b64encode(b"alice:secret").decode()
 PROPFIND = '<propfind xmlns="DAV:"><prop><getetag/></prop></propfind>'
+HEADER_TIMEOUT = 2.0
 
 
 @pytest.fixture
@@ -21,7 +22,8 @@ def server(make_bridge, alice):
     bridge = make_bridge(alice)
     text = bridge.config_path.read_text().replace(
         "[server]\n", "[server]\nmax_content_length = 3000000\ntimeout = 1\n"
-                      "max_connections = 2\n", 1)
+                      "max_connections = 2\n", 1).replace(
+        "[storage]\n", f"[storage]\nheader_timeout = {HEADER_TIMEOUT}\n", 1)
     bridge.config_path.write_text(text)
     return bridge.restart()
 
@@ -95,6 +97,36 @@ def test_a_stalled_body_is_answered_408_after_the_socket_timeout(server):
                               "Content-Length: 5000") + "\r\n").encode() + b"BEGIN:VCAL")
         status, _ = read_answer(sock)
     assert status == 408
+    assert server.session.request("PROPFIND", server.url + "/alice/",
+                                  headers={"Depth": "0"}).status_code == 207
+
+
+def test_headers_sent_a_byte_at_a_time_are_cut_off_at_the_header_deadline(server):
+    """Slowloris: each byte comes well inside the 1 s socket timeout, so only a deadline on
+    the whole request head ends it; both workers are taken this way and freed again."""
+    head = request("PROPFIND", "/alice/", f"Authorization: {AUTH}", "Depth: 0",
+                   *(f"X-Padding-{n}: {'x' * 40}" for n in range(40))).encode()
+    clients = [socket.create_connection(address(server), timeout=10) for _ in range(2)]
+    started, cut = time.monotonic(), {}
+    try:
+        sent = 0
+        while len(cut) < len(clients) and time.monotonic() - started < 4 * HEADER_TIMEOUT:
+            for n, sock in enumerate(clients):
+                if n in cut:
+                    continue
+                try:
+                    sock.sendall(head[sent:sent + 1])
+                except OSError:     # the server closed it: read what it said
+                    cut[n] = (time.monotonic() - started, read_answer(sock)[0])
+            sent += 1
+            assert sent < len(head), "the whole head went through: no deadline"
+            time.sleep(0.25)        # a slow sender's pace, not a synchronisation
+    finally:
+        for sock in clients:
+            sock.close()
+    assert len(cut) == 2, f"still connected after {4 * HEADER_TIMEOUT} s"
+    for seconds, status in cut.values():
+        assert HEADER_TIMEOUT <= seconds < HEADER_TIMEOUT + 1.5 and status == 408
     assert server.session.request("PROPFIND", server.url + "/alice/",
                                   headers={"Depth": "0"}).status_code == 207
 
