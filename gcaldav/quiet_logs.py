@@ -8,7 +8,9 @@ write one warning each. Two logging filters fix that without touching Radicale:
   traceback and keeps one reason — the bridge's own refusal message (written for people,
   free of event data) or else only the exception's type;
 - ``RepeatFilter``: the same message template from the same logger is written at most once
-  per ``window`` seconds; the next one written says how many were held back.
+  per ``window`` seconds; the next one written says how many were held back. On Radicale's
+  logger only warnings and above (refusals a client can repeat at will), not its per-request
+  info lines.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import threading
 import time
 
 _QUOTED = re.compile(r"'[^']*'")
-REPEATED_LOGGERS = ("bridge.background.notifications", "gcaldav.door", "gcaldav.pool",
-                    "bridge.google.budget")
+REPEATED_LOGGERS = (("bridge.background.notifications", logging.NOTSET),
+                    ("gcaldav.door", logging.NOTSET), ("gcaldav.pool", logging.NOTSET),
+                    ("bridge.google.budget", logging.NOTSET), ("radicale", logging.WARNING))
 
 
 class RefusalFilter(logging.Filter):
@@ -47,13 +50,15 @@ def reason(exc: BaseException | None) -> str:
 
 
 class RepeatFilter(logging.Filter):
-    def __init__(self, window: float = 60.0, clock=time.monotonic):
+    def __init__(self, window: float = 60.0, clock=time.monotonic, level: int = logging.NOTSET):
         super().__init__()
-        self.window, self.clock = window, clock
+        self.window, self.clock, self.level = window, clock, level
         self._lock = threading.Lock()
         self._seen: dict[tuple[str, str], tuple[float, int]] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < self.level:
+            return True
         # Quoted values (ids an attacker varies) do not make a message new.
         key, now = (record.name, _QUOTED.sub("", record.getMessage())), self.clock()
         with self._lock:
@@ -79,7 +84,7 @@ def install(*, rate_limit: bool = False) -> None:
         radicale = logging.getLogger("radicale")
         if not any(isinstance(f, RefusalFilter) for f in radicale.filters):
             radicale.addFilter(RefusalFilter())
-        for name in REPEATED_LOGGERS if rate_limit else ():
+        for name, level in REPEATED_LOGGERS if rate_limit else ():
             logger = logging.getLogger(name)
             if not any(isinstance(f, RepeatFilter) for f in logger.filters):
-                logger.addFilter(RepeatFilter())
+                logger.addFilter(RepeatFilter(level=level))
