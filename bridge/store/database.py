@@ -4,25 +4,64 @@
 from __future__ import annotations
 
 import os
+import time
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 
 from .migrate import SchemaTooNew, migrate
 
-__all__ = ["SchemaTooNew", "open_engine"]
+__all__ = ["SchemaTooNew", "open_engine", "ping_when_idle", "reader"]
+
+# A pooled connection unused for this long is checked before use (the server may have
+# restarted meanwhile); one in steady use is not: a ping per checkout doubled the round
+# trips of every query.
+PING_AFTER_IDLE = 2.0
 
 
 def open_engine(url: str) -> Engine:
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         _private_sqlite_file(url.removeprefix("sqlite:///"))
     # hide_parameters: an error must not print the event text it was storing.
-    engine = create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True,
-                           **_pool_options(url))
+    engine = create_engine(url, future=True, hide_parameters=True, **_pool_options(url))
+    ping_when_idle(engine)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     migrate(engine)
     return engine
+
+
+def reader(engine: Engine) -> Engine:
+    """The engine for single reads (same pool): on PostgreSQL in autocommit, so handing the
+    connection back needs no ROLLBACK round trip; each statement sees committed data as it
+    would in a READ COMMITTED transaction. SQLite reads are already outside transactions."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def ping_when_idle(engine: Engine, idle: float = PING_AFTER_IDLE) -> None:
+    """Like ``pool_pre_ping``, but only for connections that sat in the pool ``idle``
+    seconds: a dead one is replaced before use, a busy server pays no extra round trip."""
+
+    @event.listens_for(engine, "connect")
+    def _new(_dbapi_connection, record) -> None:
+        record.info["returned"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection, record) -> None:
+        if record is not None:
+            record.info["returned"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy) -> None:
+        if time.monotonic() - record.info.get("returned", 0.0) < idle:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError("the pooled connection is gone") from exc
 
 
 def _pool_options(url: str) -> dict:

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from ..model import Kind
+from .database import ping_when_idle
 from .leases import LeaseBusy, Leases, LocalLeases
 from .schema import jobs
 
@@ -50,11 +51,12 @@ class DatabaseLeases(Leases):
                      f"-c tcp_keepalives_interval={KEEPALIVE_INTERVAL} "
                      f"-c tcp_keepalives_count={KEEPALIVE_COUNT}")
         self._locks = create_engine(
-            engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=True, hide_parameters=True,
+            engine.url, isolation_level="AUTOCOMMIT", hide_parameters=True,
             pool_size=10, max_overflow=-1, connect_args={
                 "options": keepalive, "keepalives": 1, "keepalives_idle": KEEPALIVE_IDLE,
                 "keepalives_interval": KEEPALIVE_INTERVAL,
                 "keepalives_count": KEEPALIVE_COUNT})
+        ping_when_idle(self._locks)
 
     @contextmanager
     def exclusive(self, kind: Kind, key: int, *, timeout: float | None = None) -> Iterator[None]:

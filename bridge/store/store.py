@@ -1,10 +1,11 @@
 """Reads and writes of the local store.
 
-Reads are plain queries (safe from any thread; SQLite WAL lets them run beside a writer) and
-answer bridge.model records or plain values. Writes go through ``Store.write()``, one
-transaction under an in-process lock, so a sync's items, revision bump and Google sync token
-commit together or not at all. That lock only serialises transactions (SQLite allows one
-writer); that one sync or write of a calendar runs at a time is the business of
+Reads are plain queries (safe from any thread; SQLite WAL lets them run beside a writer;
+autocommit on PostgreSQL) and answer bridge.model records or plain values. Writes go through
+``Store.write()``, one transaction, so a sync's items, revision bump and Google sync token
+commit together or not at all. On SQLite an in-process lock serialises those transactions
+(SQLite allows one writer); PostgreSQL runs them side by side, as it does for several
+processes. That one sync or write of a calendar runs at a time is the business of
 ``Store.leases``.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Iterable, Iterator
 
 from sqlalchemy import and_, or_, select
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Engine, Row
 
 from ..model import Account, Calendar, GoogleEvent, Item, SyncState
 from . import records
-from .database import open_engine
+from .database import open_engine, reader
 from .db_leases import leases_for
 from .leases import Leases
 from .schema import accounts, calendars, google_events, items, occurrences, shadows, users
@@ -30,8 +31,11 @@ from .transaction import Tx
 class Store:
     def __init__(self, url: str, leases: Leases | None = None):
         self.engine: Engine = open_engine(url)
+        self.reader: Engine = reader(self.engine)
         self.leases: Leases = leases or leases_for(self.engine)
-        self._write_lock = threading.RLock()
+        # One writer at a time is SQLite's rule; on PostgreSQL a per-process lock only
+        # queued every transaction of the process behind the slowest one.
+        self._write_lock = threading.RLock() if not self.shared else nullcontext()
 
     @property
     def shared(self) -> bool:
@@ -40,20 +44,20 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
-        """One transaction, committed when the block ends. The lock only keeps transactions
-        apart (SQLite has one writer); a sync or client write spanning several transactions
-        holds ``self.leases.exclusive(...)`` for that."""
+        """One transaction, committed when the block ends. On SQLite a lock keeps
+        transactions apart (one writer); a sync or client write spanning several
+        transactions holds ``self.leases.exclusive(...)`` for that."""
         with self._write_lock, self.engine.begin() as conn:
             tx = Tx(conn)
             yield tx
             tx.flush()
 
     def _rows(self, query) -> list[Row]:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return list(conn.execute(query))
 
     def _row(self, query) -> Row | None:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return conn.execute(query).first()
 
     # --- users and accounts -------------------------------------------------------------------
@@ -143,7 +147,7 @@ class Store:
         index proves it, False if Radicale must check (the range leaves the item's index, or
         only an occurrence without duration matches)."""
         out: dict[str, bool] = {}
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             for row in conn.execute(select(occurrences.c.href, occurrences.c.start,
                                            occurrences.c.end).where(
                     occurrences.c.calendar_id == calendar_id, occurrences.c.start < end,
