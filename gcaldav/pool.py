@@ -6,8 +6,8 @@ accepting thread answers 503 with Retry-After itself and closes, so the server's
 threads stay bounded whatever clients do. Each connection gets the socket timeout, so a
 client that stalls frees its worker after that many seconds; and one that trickles its
 request line and headers a byte at a time (slowloris: each byte inside the socket timeout)
-is answered 408 and cut off once ``header_timeout`` seconds have passed since a worker took
-it, whatever its pace (``headers_read()``, called by the application, ends the count).
+is answered 408 and cut off once ``header_timeout`` seconds have passed since it was
+accepted, whatever its pace (``headers_read()``, called by the application, ends the count).
 """
 
 from __future__ import annotations
@@ -49,10 +49,15 @@ class WorkerPool:
 
     def submit(self, server, request, client_address) -> None:
         request.settimeout(self.timeout)
+        # The deadline counts from the accept: idle connections waiting in the queue expire
+        # together instead of one worker's turn after another.
+        watch = self.deadlines.watch(request) if self.deadlines else None
         try:
-            self._queue.put_nowait((server, request, client_address))
+            self._queue.put_nowait((server, request, client_address, watch))
         except queue.Full:
             self.refused += 1
+            if watch is not None:
+                watch.done()
             _refuse(server, request)
 
     def stop(self) -> None:
@@ -63,9 +68,11 @@ class WorkerPool:
 
     def _work(self) -> None:
         while (job := self._queue.get()) is not None:
-            server, request, client_address = job
-            watch = _current.watch = self.deadlines.watch(request) if self.deadlines else None
+            server, request, client_address, watch = job
+            _current.watch = watch
             try:
+                if watch is not None and watch.cut:
+                    continue        # answered 408 while it waited (finally closes it)
                 if isinstance(request, ssl.SSLSocket):
                     request.do_handshake()
                 server.finish_request(request, client_address)

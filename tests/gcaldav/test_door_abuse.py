@@ -146,12 +146,15 @@ def test_headers_sent_a_byte_at_a_time_are_cut_off_at_the_header_deadline(server
 
 def test_idle_connections_are_closed_and_a_full_pool_says_503(server):
     """Two workers, sixteen queued: idle clients fill them, the next is told to come back,
-    and once the idle ones time out (1 s) the server answers again."""
+    and once the idle ones time out (1 s, or the 2 s header deadline for those still queued)
+    the server answers again."""
     idle = [socket.create_connection(address(server), timeout=10) for _ in range(40)]
     try:
         answers = [sock.recv(200) for sock in idle]     # each closed or refused, none hangs
-        assert {answer[:12] for answer in answers} == {b"", b"HTTP/1.1 503"}
-        assert all(b"Retry-After: 5" in answer for answer in answers if answer)
+        kinds = {answer[:12] for answer in answers}      # closed, busy, or out of time
+        assert b"HTTP/1.1 503" in kinds and kinds <= {b"", b"HTTP/1.1 503", b"HTTP/1.1 408"}
+        assert all(b"Retry-After: 5" in answer for answer in answers
+                   if answer.startswith(b"HTTP/1.1 503"))
     finally:
         for sock in idle:
             sock.close()
