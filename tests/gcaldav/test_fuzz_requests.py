@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import string
+import time
+from collections import Counter
 from urllib.parse import quote
 
 import pytest
@@ -66,6 +68,7 @@ def run_fuzz(make_bridge, alice, svc, cases: int):
     server = make_bridge(alice)
     base = server.calendar_url(alice["account"])
     cal = alice["account"]
+    statuses: Counter = Counter()
 
     @settings(max_examples=cases, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
@@ -82,11 +85,16 @@ def run_fuzz(make_bridge, alice, svc, cases: int):
             data=body, headers=headers,
             auth={"good": ("alice", "secret"), "bad": ("alice", "nope"),
                   "none": None}[auth] or ("", ""))
+        statuses[answer.status_code] += 1
         assert answer.status_code < 500, (method, answer.status_code, answer.text[:200])
         if answer.status_code >= 400:
             assert google_state(svc, cal) == before, (method, answer.status_code)
 
+    started = time.monotonic()
     one()
+    print(f"\nfuzz: {sum(statuses.values())} cases in {time.monotonic() - started:.0f} s, "
+          f"answers {dict(sorted(statuses.items()))}")
+    assert sum(statuses.values()) >= cases      # every case ran, none skipped
     assert server.session.request("PROPFIND", base, headers={"Depth": "1"}).status_code == 207
 
 
