@@ -7,10 +7,12 @@ thread-safe, so each thread gets its own connection and service object, sharing 
 credentials object whose refresh is serialised here.
 
 httplib2 itself sends a request a second time, whatever its method, when the connection
-closes without an answer: a lost reply to a write therefore usually surfaces as the answer to
-that second copy (409 duplicate for an insert with our id, 412 for a patch with If-Match, 410
-for a delete), which the write path resolves. Calls made with
-``retry_connection_errors=False`` go out exactly once (``single_shot``).
+closes without an answer. Reads may go out that way; a write goes out once per attempt
+(``single_shot``), so that this loop knows an attempt went unanswered: whatever a later
+attempt answers (409 duplicate for an insert with our id, 412 for a patch with If-Match, 410
+for a delete, but also a 429 or 403), the error says Google may hold the change
+(``maybe_applied``) and the write path looks before answering. Calls made with
+``retry_connection_errors=False`` are not repeated at all.
 """
 
 from __future__ import annotations
@@ -36,11 +38,12 @@ CONNECTION_ERRORS = token_refresh.CONNECTION_ERRORS
 
 
 class _Failed(Exception):
-    """One attempt failed with ``error``; ``retryable``: another attempt may succeed."""
+    """One attempt failed with ``error``; ``retryable``: another attempt may succeed;
+    ``sent``: the request went out (not so when no access token could be had)."""
 
-    def __init__(self, error: errors.GoogleError, retryable: bool):
+    def __init__(self, error: errors.GoogleError, retryable: bool, sent: bool = True):
         super().__init__(str(error))
-        self.error, self.retryable = error, retryable
+        self.error, self.retryable, self.sent = error, retryable, sent
 
 
 class _StaleToken(Exception):
@@ -98,7 +101,7 @@ class GoogleClient:
         5xx, token-endpoint trouble and (if allowed) lost connections with exponential backoff
         and jitter; honours Retry-After. Raises a classified ``errors.GoogleError``.
         ``api`` names the service ``make_request`` gets (see ``service``)."""
-        attempt, refused = 1, None
+        attempt, refused, unheard = 1, None, False
         while True:
             try:
                 return self._attempt(make_request, headers, retry_connection_errors, refused,
@@ -110,6 +113,11 @@ class GoogleClient:
                 refused = stale.token or ""
                 continue
             except _Failed as failed:
+                # Once an attempt went out unanswered, Google may hold the change whatever a
+                # later attempt says (a 429, a 403): the caller must look before answering.
+                unheard = unheard or (failed.sent and isinstance(failed.error,
+                                                                 errors.Unavailable))
+                failed.error.maybe_applied = unheard
                 if not failed.retryable or attempt == self.max_attempts:
                     raise failed.error from None
                 delay = self._backoff(attempt, failed.error.retry_after)
@@ -125,9 +133,9 @@ class GoogleClient:
         try:
             self._ensure_token(refused)
         except errors.Unavailable as exc:
-            raise _Failed(exc, retryable=True) from None    # nothing was sent yet
+            raise _Failed(exc, retryable=True, sent=False) from None
         except errors.GoogleError as exc:
-            raise _Failed(exc, retryable=False) from None
+            raise _Failed(exc, retryable=False, sent=False) from None
         request = make_request(self.service(api))
         for key, value in (headers or {}).items():
             request.headers[key] = value
@@ -138,8 +146,9 @@ class GoogleClient:
             self.throttle(method)
         started, outcome = self._clock(), "no_answer"
         try:
-            # Not to be retried: not by httplib2 either, which resends on a lost answer.
-            once = {} if retry_connection_errors \
+            # A write, or a call not to be retried: not by httplib2 either, which resends on
+            # a lost answer without telling.
+            once = {} if retry_connection_errors and request.method == "GET" \
                 else {"http": SingleShotHttp(timeout=self.timeout)}
             result = request.execute(num_retries=0, **once)
             if isinstance(result, str) and result:

@@ -10,12 +10,15 @@ RATE_LIMIT_REASONS = ("rateLimitExceeded", "userRateLimitExceeded")
 
 
 class GoogleError(Exception):
-    """A Google call failed; ``status`` is the HTTP status (0 for no answer)."""
+    """A Google call failed; ``status`` is the HTTP status (0 for no answer).
+    ``maybe_applied``: an earlier attempt of the call went unanswered, so Google may hold
+    the change although this last answer is a refusal."""
 
     def __init__(self, message: str, *, status: int = 0, reason: str = "",
                  retry_after: float | None = None):
         super().__init__(message)
         self.status, self.reason, self.retry_after = status, reason, retry_after
+        self.maybe_applied = False
 
 
 class SyncTokenInvalid(GoogleError):

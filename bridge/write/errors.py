@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from .. import errors
 from ..google import errors as google
+from .resolve import OutcomeUnknown
 
 
 def from_google(exc: google.GoogleError) -> errors.BridgeError:
+    if isinstance(exc, OutcomeUnknown):
+        return errors.Upstream("Google did not confirm the change, and could not be asked "
+                               "whether it holds it; synchronise to see whether it does.",
+                               retry_after=30)
     if exc.status == 412:
         return errors.PreconditionFailed("The event was changed on Google since you last "
                                          "synced; synchronise and try again.")

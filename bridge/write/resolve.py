@@ -12,18 +12,38 @@ from ..google import errors as google
 
 
 def unanswered(exc: GoogleError) -> bool:
-    """Whether Google may have applied the call although it did not say so."""
-    return isinstance(exc, google.Unavailable)
+    """Whether Google may have applied the call although it did not say so (no answer, or
+    a refusal of a retry whose first attempt went unanswered)."""
+    return isinstance(exc, google.Unavailable) or exc.maybe_applied
+
+
+LOOKUP_ROUNDS = 3      # a lookup is a harmless read: worth more patience than the write
+
+
+class OutcomeUnknown(google.Unavailable):
+    """Google did not answer a change, and looking up what it holds failed as well."""
 
 
 def fetch(client: GoogleClient, cal: str, event_id: str) -> dict | None:
-    """Google's event, None when it never existed (a deleted one comes back cancelled)."""
-    try:
-        return client.call(lambda s: s.events().get(calendarId=cal, eventId=event_id))
-    except GoogleError as exc:
-        if exc.status in (404, 410):
-            return None
-        raise
+    """Google's event, None when it never existed (a deleted one comes back cancelled).
+    Transient failures (5xx, no answer, rate and quota limits) are tried again, each round
+    with the client's own retries; ``OutcomeUnknown`` if every round fails."""
+    failures = 0
+    while True:
+        try:
+            return client.call(lambda s: s.events().get(calendarId=cal, eventId=event_id))
+        except GoogleError as exc:
+            if exc.status in (404, 410):
+                return None
+            if not isinstance(exc, TRANSIENT):
+                raise
+            failures += 1
+            if failures == LOOKUP_ROUNDS:
+                raise OutcomeUnknown(f"looking the event up failed: {exc}",
+                                     status=exc.status, reason=exc.reason) from None
+
+
+TRANSIENT = (google.Unavailable, google.RateLimited, google.QuotaExceeded)
 
 
 def gone(client: GoogleClient, cal: str, event_id: str) -> bool:

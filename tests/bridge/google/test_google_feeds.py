@@ -80,9 +80,9 @@ def test_get_of_an_unknown_event_is_not_found(client, alice):
 
 
 # --- lost replies to writes ----------------------------------------------------------------------
-# The emulator applies the write, then closes the connection. httplib2 sends the request a
-# second time by itself, so the caller sees Google's answer to that repeat: the write path
-# resolves each of these by reading the event back.
+# The emulator applies the write, then closes the connection. The client's next attempt
+# meets Google's answer to that repeat, and the error says an attempt went unanswered
+# (maybe_applied): the write path resolves each of these by reading the event back.
 
 def lose_reply(control, method: str) -> None:
     control.post("/faults", {"kind": "lose_reply", "method": method})
@@ -94,8 +94,36 @@ def test_lost_insert_reply_surfaces_as_duplicate_id(control, client, alice, wait
     with pytest.raises(GoogleError) as caught:
         events.insert(client, cal, allday("Lost", id="lostinsert01"), send_updates="none")
     assert (caught.value.status, caught.value.reason) == (409, "duplicate")
+    assert caught.value.maybe_applied
     assert events.get(client, cal, "lostinsert01")["summary"] == "Lost"    # it did land
-    assert control.calls()["events.insert"] == 2 and waits == []
+    assert control.calls()["events.insert"] == 2 and len(waits) == 1      # our own retry
+
+
+def test_a_refusal_after_a_lost_reply_says_the_write_may_have_landed(control, client, alice):
+    """httplib2 would resend the write unseen and hand over only the second answer: a 429
+    that hides the landed first attempt. Writes go out once per attempt instead."""
+    cal = alice["account"]
+    lose_reply(control, "events.insert")
+    control.post("/faults", {"kind": "error", "method": "events.insert", "status": 403,
+                             "reason": "quotaExceeded"})
+    with pytest.raises(GoogleError) as caught:
+        events.insert(client, cal, allday("Landed", id="lostinsert02"), send_updates="none")
+    assert caught.value.status == 403 and caught.value.maybe_applied
+    assert events.get(client, cal, "lostinsert02")["summary"] == "Landed"
+
+
+def test_a_refusal_after_token_trouble_alone_did_not_land(control, client, alice):
+    """Failed token refreshes send nothing: a later refusal is a plain refusal."""
+    cal = alice["account"]
+    control.post("/tokens/expire")
+    control.post("/faults", {"kind": "error", "method": "oauth.token", "status": 503,
+                             "count": 2})
+    control.post("/faults", {"kind": "error", "method": "events.insert", "status": 403,
+                             "reason": "quotaExceeded"})
+    with pytest.raises(GoogleError) as caught:
+        events.insert(client, cal, allday("No", id="refused01"), send_updates="none")
+    assert caught.value.status == 403 and not caught.value.maybe_applied
+    assert control.calls()["oauth.token"] >= 3
 
 
 def test_lost_patch_reply_surfaces_as_precondition_failed(control, client, alice):
