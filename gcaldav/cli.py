@@ -29,10 +29,27 @@ def _serve(args: argparse.Namespace) -> int:
 
     configuration = load_configuration(args.config)
     serve_logging(configuration, verbose=args.verbose)
+    if args.workers > 1:
+        return _serve_workers(configuration, args)
     server = make_server(configuration, args.host, args.port)
     print(f"gcaldav serving CalDAV on {server.base_url}/", flush=True)
     _serve_until_interrupted(server.serve_forever)
     return 0
+
+
+def _serve_workers(configuration, args: argparse.Namespace) -> int:
+    from radicale_plugin.options import PLUGIN_SCHEMA, settings_from
+
+    from . import workers
+
+    workers.check_shared_database(settings_from(configuration.copy(PLUGIN_SCHEMA)).database,
+                                  args.workers)
+    for handler in logging.getLogger().handlers:    # which worker says what
+        handler.setFormatter(logging.Formatter(
+            "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"))
+    return workers.serve(configuration, args.host, args.port, args.workers, lambda server:
+                         print(f"gcaldav serving CalDAV on {server.base_url}/ with "
+                               f"{args.workers} worker processes", flush=True))
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -146,6 +163,13 @@ def _serve_until_interrupted(serve_forever) -> None:
         pass
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, got {value}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gcaldav",
                                      description="Google Calendar as CalDAV, two-way.")
@@ -162,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", required=True, help="Radicale configuration file")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=_positive, default=1,
+                       help="serving processes sharing the port (PostgreSQL only; "
+                            "background work runs once across them)")
     serve.set_defaults(run=_serve)
 
     migrate = commands.add_parser("migrate", help="bring the database to this version's "

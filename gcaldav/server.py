@@ -58,7 +58,7 @@ class WSGIServer(wsgiref.simple_server.WSGIServer):
     allow_reuse_address = True
     request_queue_size = 64
 
-    def __init__(self, address, handler, pool: WorkerPool, ssl_context=None):
+    def __init__(self, address, handler, pool: WorkerPool | None, ssl_context=None):
         self.address_family = _family(address)
         super().__init__(address, handler, bind_and_activate=False)
         try:
@@ -162,32 +162,55 @@ def radicale_login(configuration):
 
 def make_server(configuration: config.Configuration, host: str | None = None,
                 port: int | None = None) -> WSGIServer:
-    """Listen on every ``hosts`` entry (or only ``host``/``port`` when given)."""
-    background = background_from(configuration.copy(PLUGIN_SCHEMA), WEBHOOK_PATH)
+    """Listen on every ``hosts`` entry (or only ``host``/``port`` when given) and start
+    serving: the request workers, the app and the bridge's background work."""
+    background_from(configuration.copy(PLUGIN_SCHEMA), WEBHOOK_PATH)    # fail before binding
+    server = bind(configuration, host, port)
+    try:
+        start(server, configuration)
+    except BaseException:
+        server.server_close()
+        raise
+    return server
+
+
+def bind(configuration: config.Configuration, host: str | None = None,
+         port: int | None = None) -> WSGIServer:
+    """The listening sockets only: no thread, no database connection (so a pre-forking
+    parent can bind once and hand them to its workers)."""
     addresses = _addresses(configuration.get("server", "hosts"), host, port)
     context = tls.server_context(configuration)
     timeout = configuration.get("server", "timeout")
-    workers = configuration.get("server", "max_connections")
     handler = type("Handler", (Handler,), {"timeout": timeout})
-    pool = WorkerPool(workers, backlog=workers * 8, timeout=timeout,
-                      header_timeout=configuration.copy(PLUGIN_SCHEMA).get("storage",
-                                                                            "header_timeout"))
     servers: list[WSGIServer] = []
     try:
         for address in addresses:
-            servers.append(WSGIServer(address, handler, pool, context))
-        server, server.siblings = servers[0], servers[1:]
-        app = make_app(configuration)
+            servers.append(WSGIServer(address, handler, None, context))
+    except BaseException:
         for each in servers:
+            each.server_close()
+        raise
+    server, server.siblings = servers[0], servers[1:]
+    return server
+
+
+def start(server: WSGIServer, configuration: config.Configuration) -> None:
+    """Request workers, the app and the background work for ``bind``'s sockets."""
+    background = background_from(configuration.copy(PLUGIN_SCHEMA), WEBHOOK_PATH)
+    timeout = configuration.get("server", "timeout")
+    workers = configuration.get("server", "max_connections")
+    pool = WorkerPool(workers, backlog=workers * 8, timeout=timeout)
+    for each in (server, *server.siblings):
+        each.pool = pool
+    try:
+        app = make_app(configuration)
+        for each in (server, *server.siblings):
             each.set_app(app)
         server.bridge = app.app.bridge
         server.bridge.start_background(**background)
     except BaseException:
-        for each in servers:
-            each.server_close()
         pool.stop()
         raise
-    return server
 
 
 def _addresses(hosts, host: str | None, port: int | None) -> list[tuple[str, int]]:

@@ -34,15 +34,20 @@ class Process:
     config: Path
     proc: subprocess.Popen | None = None
     session: requests.Session = field(default_factory=requests.Session)
+    options: tuple[str, ...] = ()       # further ``serve`` options (``--workers 3``)
+    log: Path | None = None             # its stderr (``-v``: info and the access log)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> "Process":
+        verbose = ("-v",) if self.log else ()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gcaldav.cli", "serve", "--config", str(self.config),
-             "--port", str(self.port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [sys.executable, "-m", "gcaldav.cli", *verbose, "serve", "--config",
+             str(self.config), "--port", str(self.port), *self.options],
+            stdout=subprocess.DEVNULL,
+            stderr=self.log.open("wb") if self.log else subprocess.DEVNULL)
         self.session.auth = ("alice", "secret")
         wait_for(self._up, timeout=60, what=f"server on port {self.port}")
         return self

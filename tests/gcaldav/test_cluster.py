@@ -6,16 +6,20 @@ the processes; a notification at any process syncs once. Needs PostgreSQL (skips
 from __future__ import annotations
 
 import os
+import re
 import signal
 import threading
 import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
 from bridge.store.db_leases import LEASE_EXPIRY
+from gcaldav.cli import main
+from gcaldav.configfile import bridge_config
 from tests.databases import fresh_postgresql
 from tests.gcaldav.cluster import Cluster
 from tests.support import wait_for
@@ -208,3 +212,59 @@ def test_push_channels_are_made_once_and_a_notification_at_any_process_syncs_onc
         wait_for(lambda: control.get("/stats")["calls"].get("events.list", 0) >= 1,
                  timeout=30, what="the sync the notification asked for")
         assert control.get("/stats")["calls"].get("events.list", 0) == 1
+
+
+def _children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _access_log_pids(log: Path) -> set[int]:
+    return {int(pid) for pid in re.findall(r"\[(\d+)\] gcaldav\.access:", log.read_text())}
+
+
+def test_serve_with_three_workers_serves_from_each_replaces_a_dead_one_and_polls_once(
+        tmp_path, database, emulator, alice, control):
+    interval = 2.0
+    cluster = Cluster(tmp_path, database, emulator, alice, processes=1, freshness=3600,
+                      sync_interval=interval, active_sync_interval=interval,
+                      calendar_list_interval=3600, access_log="true")
+    collection = cluster.link(tmp_path)
+    server = cluster.processes[0]
+    server.options, server.log = ("--workers", "3"), tmp_path / "serve.log"
+    try:
+        cluster.start()
+        parent = server.proc.pid
+        workers = wait_for(lambda: len(_children(parent)) == 3 and _children(parent),
+                           timeout=60, what="three workers")
+
+        def each_served() -> bool:
+            answer = server.session.request("PROPFIND", server.url + collection,
+                                            headers={"Depth": "0"}, timeout=30)
+            assert answer.status_code == 207
+            return _access_log_pids(server.log) >= set(workers)
+        wait_for(each_served, timeout=60, what="a request served by each worker")
+
+        control.post("/stats/reset")
+        started = time.monotonic()
+        wait_for(lambda: control.get("/stats")["calls"].get("events.list", 0) >= 4,
+                 timeout=60, what="four background polls")
+        calls = control.get("/stats")["calls"].get("events.list", 0)
+        # Three workers each polling on their own would list three times per period.
+        assert calls <= (time.monotonic() - started) / interval + 2, calls
+
+        os.kill(workers[0], signal.SIGKILL)
+        replaced = wait_for(lambda: len(c := _children(parent)) == 3
+                            and workers[0] not in c and c, timeout=60,
+                            what="the dead worker replaced")
+        assert server.session.get(server.url + "/healthz", timeout=30).ok
+    finally:
+        cluster.stop()
+    assert server.proc.returncode == 0          # stopped on SIGTERM, workers and all
+    assert not [pid for pid in replaced if Path(f"/proc/{pid}").exists()]
+
+
+def test_serve_refuses_several_workers_on_sqlite(tmp_path, capsys):
+    config = tmp_path / "config"
+    config.write_text(bridge_config(htpasswd=tmp_path / "users", data_dir=tmp_path / "data"))
+    assert main(["serve", "--config", str(config), "--workers", "2"]) == 2
+    assert "--workers needs PostgreSQL" in capsys.readouterr().err
