@@ -5,7 +5,8 @@ A notification is accepted only if its channel id names a channel we created and
 stopped, its token matches, and (once known) its resource id is the channel's. Anything else
 is refused and logged and triggers nothing. ``sync`` messages (channel start) only confirm
 that the channel delivers; ``exists`` asks for a sync of the watched resource. Duplicates
-(same channel and message number) are acknowledged and dropped.
+(same channel and message number) are acknowledged and dropped, also when the copies reach
+different processes: the first to claim the message in the store's leases syncs.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import OrderedDict
 from typing import Callable, Mapping
 
 from ..ops.metrics import Metrics
@@ -24,15 +24,17 @@ from .channels import watched
 log = logging.getLogger(__name__)
 
 STATES = ("sync", "exists", "not_exists")
-SEEN_LIMIT = 4096       # message numbers remembered for de-duplication
+SEEN_FOR = 3600.0       # seconds a message number is remembered, across processes
+FORGET_EVERY = 600.0    # seconds between clean-ups of numbers no longer remembered
+CLAIM_PREFIX = "push-message:"
 
 
 class Notifications:
     def __init__(self, store: Store, metrics: Metrics,
                  on_change: Callable[[str, int], None]):
         self.store, self.metrics, self.on_change = store, metrics, on_change
-        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._lock = threading.Lock()
+        self._forgotten = time.monotonic()
 
     def handle(self, headers: Mapping[str, str], remote: str = "") -> int:
         """Process one notification; answers the HTTP status for Google (2xx accepted, 4xx
@@ -42,7 +44,7 @@ class Notifications:
         state = h.get("x-goog-resource-state", "")
         number = h.get("x-goog-message-number", "")
         if not channel_id or len(channel_id) > 64 or state not in STATES \
-                or not number.isdigit():
+                or not number.isdigit() or len(number) > 20:
             return self._refuse(400, "malformed", channel_id, remote)
         row = stored.get(self.store, channel_id)
         if row is None:
@@ -65,13 +67,16 @@ class Notifications:
         return self._accept("change")
 
     def _duplicate(self, channel_id: str, number: str) -> bool:
+        leases = self.store.leases
+        first = leases.run_once(f"{CLAIM_PREFIX}{channel_id}:{int(number)}", SEEN_FOR)
         with self._lock:
-            if (channel_id, number) in self._seen:
-                return True
-            self._seen[(channel_id, number)] = None
-            while len(self._seen) > SEEN_LIMIT:
-                self._seen.popitem(last=False)
-            return False
+            now = time.monotonic()
+            forget = now - self._forgotten > FORGET_EVERY
+            if forget:
+                self._forgotten = now
+        if forget:
+            leases.forget_claims(CLAIM_PREFIX)
+        return not first
 
     def _accept(self, reason: str) -> int:
         self.metrics.notification(True, reason)

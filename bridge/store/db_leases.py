@@ -86,6 +86,11 @@ class DatabaseLeases(Leases):
         with self.engine.begin() as conn:
             return conn.execute(claim).first() is not None
 
+    def forget_claims(self, prefix: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(jobs.delete().where(jobs.c.name.startswith(prefix, autoescape=True),
+                                             jobs.c.claimed_until <= self._now))
+
     def dispose(self) -> None:
         self._locks.dispose()
 

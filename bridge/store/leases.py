@@ -62,6 +62,11 @@ class Leases(ABC):
     def run_once(self, job: str, period: float) -> bool:
         """True for exactly one caller per ``period`` seconds of ``job``."""
 
+    @abstractmethod
+    def forget_claims(self, prefix: str) -> None:
+        """Drop the ended claims of jobs named ``prefix...`` (one-off names, such as a push
+        message's, would otherwise pile up)."""
+
 
 class _Slot:
     """One (kind, key): its holder and the queue of waiters, oldest first."""
@@ -103,6 +108,13 @@ class LocalLeases(Leases):
                 return False
             self._claimed_until[job] = now + period
             return True
+
+    def forget_claims(self, prefix: str) -> None:
+        with self._lock:
+            now = self.clock()
+            for job in [j for j, end in self._claimed_until.items()
+                        if j.startswith(prefix) and end <= now]:
+                del self._claimed_until[job]
 
     def _acquire(self, name: tuple[Kind, int], timeout: float | None) -> _Slot:
         me = threading.get_ident()

@@ -214,6 +214,41 @@ def test_push_channels_are_made_once_and_a_notification_at_any_process_syncs_onc
         assert control.get("/stats")["calls"].get("events.list", 0) == 1
 
 
+def _notify(process, channel: dict, number: int) -> None:
+    answer = process.session.post(process.url + "/.gcaldav/push", headers={
+        "X-Goog-Channel-ID": channel["id"], "X-Goog-Channel-Token": channel["token"],
+        "X-Goog-Resource-ID": channel["resourceId"], "X-Goog-Resource-State": "exists",
+        "X-Goog-Message-Number": str(number)}, timeout=30)
+    assert answer.status_code == 200
+
+
+def _accepted(process, reason: str) -> float:
+    metrics = process.session.get(process.url + "/metrics", timeout=30).text
+    found = re.search(r'^gcaldav_push_notifications_total\{outcome="accepted",'
+                      rf'reason="{reason}"\}} (\S+)$', metrics, re.M)
+    return float(found.group(1)) if found else 0.0
+
+
+def test_a_notification_delivered_twice_to_two_processes_syncs_once(make_cluster, control):
+    cluster, _ = make_cluster(freshness=3600, sync_interval=3600, calendar_list_interval=3600,
+                              push_url="http://127.0.0.1:{first_port}")
+    channel = wait_for(lambda: [c for c in control.get("/channels")["channels"]
+                                if c["live"] and "/events" in c["resourceUri"]],
+                       timeout=60, what="a calendar's channel")[0]
+    first, second = cluster.processes[1], cluster.processes[2]
+    control.post("/stats/reset")
+    _notify(first, channel, 500)
+    wait_for(lambda: control.get("/stats")["calls"].get("events.list", 0) >= 1, timeout=30,
+             what="the sync the notification asked for")
+    _notify(second, channel, 500)           # Google's retry, to another process
+    assert _accepted(second, "duplicate") == 1
+    _notify(second, channel, 501)           # a new change: synced once more, no more
+    wait_for(lambda: control.get("/stats")["calls"].get("events.list", 0) >= 2, timeout=30,
+             what="the sync the next notification asked for")
+    assert _accepted(second, "change") == 1
+    assert control.get("/stats")["calls"].get("events.list", 0) == 2
+
+
 def _children(pid: int) -> list[int]:
     return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 

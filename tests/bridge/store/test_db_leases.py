@@ -16,6 +16,7 @@ from bridge.model import Kind
 from bridge.store import Store
 from bridge.store.db_leases import DatabaseLeases, leases_for
 from bridge.store.leases import LeaseBusy, LocalLeases
+from bridge.store.schema import jobs
 
 from tests.support import wait_for
 
@@ -99,6 +100,19 @@ def test_a_claim_that_expired_is_won_again_by_exactly_one_process(processes):
     wait_for(lambda: any(s.leases.run_once("channels", 3600) for s in processes),
              what="the claim to expire")
     assert not any(s.leases.run_once("channels", 3600) for s in processes)
+
+
+def test_forgetting_claims_drops_only_ended_ones_of_the_prefix(processes):
+    first, other = processes[0].leases, processes[1].leases
+    assert first.run_once("push-message:a:1", 0.05)
+    assert first.run_once("push-message:a:2", 3600)
+    assert first.run_once("poll", 0.05)
+    wait_for(lambda: first.run_once("poll", 0.05), what="the claims to end")
+    other.forget_claims("push-message:")
+    with processes[0].engine.connect() as conn:
+        names = {row.name for row in conn.execute(jobs.select())}
+    assert names == {"push-message:a:2", "poll"}
+    assert not other.run_once("push-message:a:2", 3600)     # a live claim still counts
 
 
 def _hold_forever(url: str, ready) -> None:

@@ -137,6 +137,18 @@ def test_run_once_answers_true_once_per_period():
     assert not leases.run_once("prune", 3600)
 
 
+def test_forgetting_claims_drops_only_ended_ones_of_the_prefix():
+    clock = FakeClock()
+    leases = LocalLeases(clock=clock)
+    assert leases.run_once("push-message:a:1", 10)
+    assert leases.run_once("push-message:a:2", 3600)
+    assert leases.run_once("poll", 10)
+    clock.now += 10
+    leases.forget_claims("push-message:")
+    assert leases._claimed_until.keys() == {"push-message:a:2", "poll"}
+    assert not leases.run_once("push-message:a:2", 3600)
+
+
 def test_of_many_threads_racing_for_a_job_exactly_one_wins():
     leases = LocalLeases(clock=FakeClock())
     start = threading.Barrier(16)
