@@ -21,7 +21,8 @@ import threading
 import time
 from typing import Callable, Iterator
 
-from ..google import GoogleClient, GoogleError, SyncTokenInvalid, calendar_list
+from ..google import (GoogleClient, GoogleError, QuotaExceeded, RateLimited, SyncTokenInvalid,
+                      calendar_list)
 from ..google import events as google_events
 from ..model import Calendar, Kind
 from ..store import Store
@@ -50,6 +51,10 @@ class SyncEngine:
         self.tasks = TaskSync(store, client_for, clock=clock)
         self.refreshes = BoundedWait()      # how long a request waits for Google
         self._held = threading.local()      # leases this thread holds through lease()
+        # Things whose last sync failed (not for a rate limit): a push channel may have
+        # announced a change the store lacks, so requests stop trusting the channel until a
+        # sync succeeds, instead of waiting out the account's pause.
+        self._unsynced: set[tuple[Kind, int]] = set()
 
     # --- calendar list --------------------------------------------------------------------------
 
@@ -115,9 +120,13 @@ class SyncEngine:
         started, error = time.monotonic(), None
         try:
             with self.store.leases.exclusive(kind, key):
-                return work()
+                result = work()
+            self._unsynced.discard((kind, key))
+            return result
         except Exception as exc:
             error = exc
+            if not isinstance(exc, (RateLimited, QuotaExceeded)):
+                self._unsynced.add((kind, key))
             raise
         finally:
             for observer in self.observers:
@@ -275,7 +284,8 @@ class SyncEngine:
                     lambda: self.sync_calendar_list(account_id))
 
     def _fresh(self, kind: Kind, key: int, last: Callable[[], float], run: Callable) -> bool:
-        if self.push_healthy(kind, key) or self.clock() - last() < self.freshness:
+        trusted = self.push_healthy(kind, key) and (kind, key) not in self._unsynced
+        if trusted or self.clock() - last() < self.freshness:
             return False
         if self.clock() - self._failed_at.get((kind, key), 0.0) < self.freshness:
             return False    # Google failed moments ago: serve the cache, don't pile on
