@@ -9,6 +9,8 @@ import os
 import sys
 import time
 
+from sqlalchemy.exc import DBAPIError
+
 from . import account_commands
 from .demo import HOST_HELP
 
@@ -230,6 +232,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.verbose:
             raise
         print(f"gcaldav {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except DBAPIError as exc:   # the driver's message, without row data or SQL parameters
+        if args.verbose:
+            raise
+        print(f"gcaldav {args.command}: database error: {exc.orig}", file=sys.stderr)
         return 2
 
 

@@ -12,7 +12,8 @@ from sqlalchemy.exc import DisconnectionError
 
 from .migrate import SchemaTooNew, migrate
 
-__all__ = ["SchemaTooNew", "open_engine", "ping_when_idle", "reader"]
+__all__ = ["SchemaTooNew", "errors_without_row_data", "open_engine", "ping_when_idle",
+           "reader"]
 
 # A pooled connection unused for this long is checked before use (the server may have
 # restarted meanwhile); one in steady use is not: a ping per checkout doubled the round
@@ -26,6 +27,7 @@ def open_engine(url: str) -> Engine:
     # hide_parameters: an error must not print the event text it was storing.
     engine = create_engine(url, future=True, hide_parameters=True, **_pool_options(url))
     ping_when_idle(engine)
+    errors_without_row_data(engine)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     migrate(engine)
@@ -39,6 +41,31 @@ def reader(engine: Engine) -> Engine:
     if engine.dialect.name != "postgresql":
         return engine
     return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def errors_without_row_data(engine: Engine) -> None:
+    """``hide_parameters`` keeps SQL parameters out of error messages, but PostgreSQL's own
+    message carries row data too: a DETAIL ("Failing row contains (...)", "Key (uid)=(...)"),
+    and data errors quote the value ("invalid input syntax for type integer: ..."). Such an
+    error is logged, stored as a calendar's last error and printed by the CLI, so it keeps
+    only the primary message (for data errors, only the condition's name) and the SQLSTATE."""
+
+    @event.listens_for(engine, "handle_error")
+    def _scrub(context) -> None:
+        error = context.original_exception
+        sqlstate = getattr(error, "sqlstate", None)
+        diag = getattr(error, "diag", None)
+        if not sqlstate or diag is None:
+            return          # the driver's own (connection) messages hold no row data
+        if sqlstate.startswith("22"):
+            message = type(error).__name__
+        else:
+            message = diag.message_primary or type(error).__name__
+        error.args = (f"{message} (SQLSTATE {sqlstate})",)
+        wrapped = context.sqlalchemy_exception
+        if wrapped is not None:         # its message quoted the driver's when it was made
+            kind = type(error)
+            wrapped.args = (f"({kind.__module__}.{kind.__name__}) {error.args[0]}",)
 
 
 def ping_when_idle(engine: Engine, idle: float = PING_AFTER_IDLE) -> None:

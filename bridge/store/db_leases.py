@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from ..model import Kind
-from .database import ping_when_idle
+from .database import errors_without_row_data, ping_when_idle
 from .leases import LeaseBusy, Leases, LocalLeases
 from .schema import jobs
 
@@ -57,6 +57,7 @@ class DatabaseLeases(Leases):
                 "keepalives_interval": KEEPALIVE_INTERVAL,
                 "keepalives_count": KEEPALIVE_COUNT})
         ping_when_idle(self._locks)
+        errors_without_row_data(self._locks)
 
     @contextmanager
     def exclusive(self, kind: Kind, key: int, *, timeout: float | None = None) -> Iterator[None]:
