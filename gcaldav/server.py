@@ -199,7 +199,9 @@ def start(server: WSGIServer, configuration: config.Configuration) -> None:
     background = background_from(configuration.copy(PLUGIN_SCHEMA), WEBHOOK_PATH)
     timeout = configuration.get("server", "timeout")
     workers = configuration.get("server", "max_connections")
-    pool = WorkerPool(workers, backlog=workers * 8, timeout=timeout)
+    pool = WorkerPool(workers, backlog=workers * 8, timeout=timeout,
+                      header_timeout=configuration.copy(PLUGIN_SCHEMA).get("storage",
+                                                                            "header_timeout"))
     for each in (server, *server.siblings):
         each.pool = pool
     try:

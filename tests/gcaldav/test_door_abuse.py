@@ -86,8 +86,8 @@ def test_malformed_basic_credentials_are_400(server, header):
 
 
 def test_a_put_of_too_many_lines_is_refused_before_parsing(server, alice):
-    """Two hundred thousand short properties: 3 MB, under any byte limit, but a minute of
-    the iCalendar parser's time at scale; refused unparsed."""
+    """Two hundred thousand short properties: 3 MB, under any byte limit, but minutes of
+    parsing; refused unparsed."""
     body = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:lines\r\n"
             "DTSTART:20260101T000000Z\r\n" + "".join(f"X-P{n}:v\r\n" for n in range(200_000))
             + "END:VEVENT\r\nEND:VCALENDAR\r\n").encode()
