@@ -7,7 +7,8 @@ work (polling, calendar-list refresh, push channels, pruning); the database hand
 of that work to one process per period, so any number of workers, on any number of hosts
 behind a load balancer, share it. That needs PostgreSQL (``[storage] database =
 postgresql+psycopg://...``): SQLite allows one process. Do not ``--preload``: the background
-threads must start in each worker, after the fork.
+threads must start in each worker, after the fork. Without a WSGI server,
+``gcaldav serve --workers N`` pre-forks the same way (gcaldav/workers.py).
 """
 
 from __future__ import annotations

@@ -263,6 +263,7 @@ def test_serve_with_three_workers_serves_from_each_replaces_a_dead_one_and_polls
     cluster = Cluster(tmp_path, database, emulator, alice, processes=1, freshness=3600,
                       sync_interval=interval, active_sync_interval=interval,
                       calendar_list_interval=3600, access_log="true")
+    assert main(["migrate", "--config", str(cluster.processes[0].config)]) == 0   # README
     collection = cluster.link(tmp_path)
     server = cluster.processes[0]
     server.options, server.log = ("--workers", "3"), tmp_path / "serve.log"
