@@ -5,7 +5,11 @@
    ``nextSyncToken``; a 410 leads to a full re-list.
 2. *Materialise* (``materialise``): render each touched resource, outside any transaction.
 3. *Mirror* (``mirror``): one transaction stores Google's events, the changed resources and
-   the new sync token together, diffed by ETag so clients see only real changes.
+   the new sync token together, diffed by ETag so clients see only real changes. An
+   incremental burst is stored ``BATCH`` resources per transaction, the token with the last
+   one: thousands of changes in one account would otherwise hold the store's writer for
+   seconds, and every other account's client writes with it. (A crash between batches
+   leaves the old token: the next sync applies them again, unchanged ones as no change.)
 
 Each sync of a calendar (and each client write to it, see bridge/write) runs under the
 calendar's exclusive lease (bridge/store/leases.py): two syncs never overlap, an older
@@ -33,6 +37,7 @@ from .resources import group_by_uid, is_deleted, uid_of
 from .tasks import TaskSync
 
 log = logging.getLogger(__name__)
+BATCH = 500             # resources per write transaction of an incremental sync
 
 Observer = Callable[[Kind, int, float, "Exception | None"], None]
 
@@ -194,15 +199,24 @@ class SyncEngine:
                     group.pop(other["id"])
                     touched[other["id"]], owner[other["id"]] = None, owner[event_id]
         views = self._views(calendar, {uid: list(g.values()) for uid, g in groups.items()})
-        with self.store.write() as tx:
-            for event_id, event in touched.items():
-                if event is None:
-                    tx.delete_google_event(calendar.id, event_id)
-                else:
-                    tx.put_google_event(calendar.id, event, owner[event_id])
-            changed = mirror.commit(tx, calendar.id, views, self._existing(calendar.id, uids))
-            tx.set_calendar(calendar.id, sync_token=token, last_sync=self.clock(),
-                            last_error=None)
+        batches = [uids[n:n + BATCH] for n in range(0, len(uids), BATCH)] or [[]]
+        ids_of: dict[str, list[str]] = {}
+        for event_id in touched:
+            ids_of.setdefault(owner[event_id], []).append(event_id)
+        changed = 0
+        for n, batch in enumerate(batches):
+            with self.store.write() as tx:
+                for event_id in (i for uid in batch for i in ids_of.get(uid, [])):
+                    if touched[event_id] is None:
+                        tx.delete_google_event(calendar.id, event_id)
+                    else:
+                        tx.put_google_event(calendar.id, touched[event_id], owner[event_id])
+                changed += mirror.commit(tx, calendar.id, {u: views[u] for u in batch},
+                                         self._existing(calendar.id, batch))
+                if n == len(batches) - 1:
+                    tx.set_calendar(calendar.id, sync_token=token, last_sync=self.clock(),
+                                    last_error=None)
+            time.sleep(0)       # a writer waiting on SQLite's lock gets its turn in between
         return changed
 
     def _views(self, calendar: Calendar, groups: dict[str, list[dict]]) -> dict[str, View | None]:

@@ -5,6 +5,7 @@ budget, the one over it paused alone, with a metric and one log line."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -20,6 +21,7 @@ from bridge.background.scheduler import Intervals, Scheduler
 from bridge.model import Kind
 from bridge.service import Bridge
 from bridge.settings import Settings
+from bridge.sync import engine as engine_module
 
 NOISY_CALENDARS = 9
 SLOW = 3.0              # seconds each of the noisy account's event lists takes
@@ -163,3 +165,30 @@ def test_an_account_over_its_google_budget_waits_then_pauses_alone(
         assert stale, "the refusal is recorded as the account's or a calendar's last error"
     finally:
         bridge.stop_background()
+
+
+def test_a_burst_of_google_changes_is_stored_in_batches(settings, accounts, control,
+                                                        monkeypatch):
+    """Thousands of changes in one account must not hold the store's writer (SQLite: one
+    for the whole process) for the whole burst, which every other account's client writes
+    wait on: they are committed a batch at a time, the sync token only with the last."""
+    noisy, _, noisy_id, _ = accounts
+    monkeypatch.setattr(engine_module, "BATCH", 50)
+    bridge = Bridge(settings)
+    calendar = next(c for c in bridge.store.calendars_of_account(noisy_id)
+                    if c.google_id == noisy["account"])
+    control.post(f"/calendars/{noisy['account']}/events:bulk", {"generate": 400, "seed": 3})
+    old_token = bridge.store.calendar(calendar.id).sync_token
+    inner, tokens = bridge.store.write, []
+
+    @contextlib.contextmanager
+    def write():
+        with inner() as tx:
+            yield tx
+        tokens.append(bridge.store.calendar(calendar.id).sync_token)
+    monkeypatch.setattr(bridge.store, "write", write)
+    bridge.engine.sync_calendar(calendar.id)
+    resources = len(bridge.store.all_items(calendar.id))
+    stored_with = next(n for n, token in enumerate(tokens) if token != old_token)
+    assert resources >= 400 and stored_with + 1 >= 8    # at most 50 resources at a time
+    assert set(tokens[stored_with:]) == {tokens[-1]}    # the new token came with the last
