@@ -155,12 +155,15 @@ class SyncEngine:
         kept = self.store.shadows(calendar.id)
         existing = {uid: mirror.Existing(href, etag, False)
                     for uid, (href, etag) in self.store.item_etags(calendar.id).items()}
-        new_calendar = not self.store.has_rows(calendar.id)       # not even tombstones
         views: dict[str, View | None] = {uid: None for uid in existing}
         views.update((uid, materialise(group, ctx, kept.get(uid)))
                      for uid, group in groups.items())
         with self.store.write() as tx:
             tx.clear_google_events(calendar.id)
+            # Looked at only now that this transaction holds the database's write lock:
+            # another process on the file (``gcaldav link`` beside a server) may have
+            # stored the calendar's first rows while this one listed and rendered.
+            new_calendar = not self.store.has_rows(calendar.id)   # not even tombstones
             for uid, group in groups.items():
                 for event in group:
                     tx.add_google_event(calendar.id, event, uid)

@@ -12,6 +12,7 @@ A few runs by default; the full 50 under slow: ``pytest tests/campaign -m slow -
 from __future__ import annotations
 
 import random
+import re
 import subprocess
 import time
 
@@ -20,7 +21,7 @@ import pytest
 from bridge.service import Bridge
 from bridge.settings import Settings
 from tests.campaign.killing import Rig, in_thread, pause
-from tests.campaign.workload import google_truth, ical
+from tests.campaign.workload import caldav_view, google_truth, ical
 from tests.support import wait_for
 
 POINTS = ["full_sync", "pages", "create", "modify", "burst", "link"]
@@ -155,11 +156,17 @@ def kill_during_link(r: Rig, control, rng: random.Random) -> str:
     home = r.session.request("PROPFIND", f"{r.process.url}/alice/", headers={"Depth": "1"},
                              timeout=60)
     assert home.status_code < 500, home.status_code
+    # Whatever the killed link left behind is served (or not) without a 500.
+    collections = set(re.findall(r"<[^>]*href>(/alice/[^<]+/)</", home.text)) - {"/alice/"}
+    for path in collections:
+        status, _ = caldav_view(r.session, r.process.url + path)
+        assert status < 500, (path, status)
     r.link()                                # again, as the user would
     url = r.url()
     ok = wait_for(lambda: r.converged(url)[0], 40, what=None)
     assert ok, f"did not converge after a killed link:\n{r.converged(url)[1]}"
-    return "link had finished" if finished else "killed mid-link, converged after linking again"
+    state = "had finished" if finished else f"killed, {len(collections)} collections left"
+    return f"link {state}; converged after linking again"
 
 
 @pytest.mark.parametrize("seed", FAST_SEEDS)
