@@ -21,7 +21,7 @@ def server(make_bridge, alice):
     """A bridge whose [server] limits are small enough to reach in a test."""
     bridge = make_bridge(alice)
     text = bridge.config_path.read_text().replace(
-        "[server]\n", "[server]\nmax_content_length = 3000000\ntimeout = 1\n"
+        "[server]\n", "[server]\nmax_content_length = 5000000\ntimeout = 1\n"
                       "max_connections = 2\n", 1).replace(
         "[storage]\n", f"[storage]\nheader_timeout = {HEADER_TIMEOUT}\n", 1)
     bridge.config_path.write_text(text)
@@ -65,7 +65,7 @@ def test_unauthenticated_huge_put_refused_before_the_body(server):
 
 def test_oversized_body_gets_413_before_it_is_read(server):
     status, _ = exchange(server, request("PUT", "/alice/x/a.ics", f"Authorization: {AUTH}",
-                                         "Content-Length: 3000001"))
+                                         "Content-Length: 5000001"))
     assert status == 413
 
 
@@ -95,6 +95,26 @@ def test_a_put_of_too_many_lines_is_refused_before_parsing(server, alice):
     answer = server.session.put(server.calendar_url(alice["account"]) + "lines.ics", data=body,
                                 headers={"Content-Type": "text/calendar"})
     assert answer.status_code == 413 and "lines per resource" in answer.text
+    assert time.monotonic() - started < 2
+
+
+def test_a_put_beyond_one_resources_size_is_refused_before_the_body(server):
+    started = time.monotonic()
+    status, text = exchange(server, request("PUT", "/alice/x/a.ics", f"Authorization: {AUTH}",
+                                            "Content-Length: 4000001"))
+    assert status == 413 and "limit: resource size" in text
+    assert time.monotonic() - started < 2           # nothing of the body was waited for
+
+
+def test_a_put_with_an_endless_line_is_refused_before_parsing(server, alice):
+    """One 2 MB property line: seconds and gigabytes of Radicale's parser at 50 MB."""
+    body = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:long\r\n"
+            "DTSTART:20260101T000000Z\r\nX-LONG:" + "a" * 2_000_000
+            + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+    started = time.monotonic()
+    answer = server.session.put(server.calendar_url(alice["account"]) + "long.ics", data=body,
+                                headers={"Content-Type": "text/calendar"})
+    assert answer.status_code == 413 and "limit: line length" in answer.text
     assert time.monotonic() - started < 2
 
 
