@@ -12,8 +12,9 @@ is the bytes read, so nothing downstream can read past the limit.
 A PUT carries one iCalendar resource (a whole calendar cannot be uploaded here), so it has
 bounds of its own, far below ``max_content_length``: its size (``max_resource``, checked
 before the body is read) and the length of each line (``max_ical_line``) — Radicale's
-parser takes 53 s and 7 GB for one 50 MB line, 13 s for 50 MB of 64 kB lines, 0.7 s and
-50 MB for 4 MB of them. And a bound on its lines (``max_ical_lines``): Radicale's parser
+parser takes 53 s and 7 GB for one 50 MB line, 13 s for 50 MB of 64 kB lines, and the
+bridge's write path about 3 s a megabyte whatever its lines (it parses the text several
+times). And a bound on its lines (``max_ical_lines``): Radicale's parser
 spends about 25 µs and 0.7 kB per content line and the bridge's write about 0.7 ms, so a
 body of a few million short lines, well under any byte limit, would take a minute and
 gigabytes before its 400; one event, even a series at the override limit (500) with
@@ -40,7 +41,7 @@ Login = Callable[[str, str], bool]
 XML_METHODS = frozenset({"PROPFIND", "PROPPATCH", "REPORT", "MKCALENDAR", "MKCOL"})
 _DIGITS = re.compile(r"[0-9]{1,18}")
 MAX_ICAL_LINES = 20_000
-MAX_RESOURCE = 4_000_000        # bytes of one PUT: a series at every limit stays below it
+MAX_RESOURCE = 1_000_000        # bytes of one PUT: a series at the override limit fits
 MAX_ICAL_LINE = 100_000         # bytes of one line as sent (folded lines count apart)
 
 

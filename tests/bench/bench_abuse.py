@@ -186,12 +186,27 @@ def many_lines(count: int):
     return run
 
 
+def long_lines(total: int, line: int):
+    def run(target: Target) -> dict:
+        count = max(1, total // line)
+        body = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:w\r\n"
+                "DTSTART:20260101T000000Z\r\n" + "".join(f"X-W{n}:" + "a" * line + "\r\n"
+                                                        for n in range(count))
+                + "END:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+        return {**dav(target, "PUT", body, target.calendar + "wide.ics",
+                      **{"Content-Type": "text/calendar"}), "body_mb": round(len(body) / MB, 1)}
+    return run
+
+
 CASES = {
     "400 MB PUT, no login": lambda t: streamed_put(t, 400 * MB, auth=False),
     "150 MB PUT, logged in": lambda t: streamed_put(t, 150 * MB, auth=True),
     "50 MB garbage PUT (under the limit)": garbage_put(50 * MB),
     "PUT of 3,000,000 short lines (50 MB)": many_lines(3_000_000),
     "PUT of 19,000 short lines (under the limit)": many_lines(19_000),
+    "PUT of one 50 MB property line": long_lines(50 * MB, 50 * MB),
+    "PUT of one 0.95 MB property line": long_lines(950_000, 950_000),
+    "PUT of 0.95 MB in 90 kB lines (under limits)": long_lines(950_000, 90_000),
     **{f"XML: {name}": xml_bomb(name) for name in XML_BOMBS},
     **{f"recurrence: {name}": recurrence_bomb(name) for name in RECURRENCE_BOMBS},
     "bad headers (5 kinds)": bad_headers,
