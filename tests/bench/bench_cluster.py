@@ -198,6 +198,7 @@ class Client(threading.Thread):
         self.pace = 0.0
         self.collections: list[str] = []
         self.ready = threading.Event()
+        self.refused_at_start = 0
 
     def run(self) -> None:
         try:
@@ -245,10 +246,18 @@ class Client(threading.Thread):
         return True
 
     def _collections(self) -> list[str]:
-        answer = self.session.request("PROPFIND", self.servers[0] + f"/user{self.user}/",
-                                      headers={"Depth": "1"}, timeout=300)
+        """The user's calendars; a server still starting may answer 503 (busy) at first."""
         home = f"/user{self.user}/"
-        return sorted({h for h in HREF.findall(answer.text) if h.startswith(home) and h != home})
+        for _ in range(60):
+            answer = self.session.request("PROPFIND", self.servers[0] + home,
+                                          headers={"Depth": "1"}, timeout=300)
+            found = sorted({h for h in HREF.findall(answer.text)
+                            if h.startswith(home) and h != home})
+            if answer.status_code == 207 and found:
+                return found
+            self.refused_at_start += 1
+            self.stop.wait(5)
+        raise RuntimeError(f"user{self.user}: no calendars ({answer.status_code})")
 
     def _sync(self, base: str, collection: str) -> bool:
         answer = self.session.request(
@@ -316,10 +325,10 @@ def postgresql_cpu(database: str) -> float:
         return 0.0
     from sqlalchemy import create_engine, text
     engine = create_engine(database)
-    with engine.connect() as conn:
+    with engine.connect() as conn:      # its backend's parent, while it lives
         backend = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
     engine.dispose()
-    postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
     children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
     return cpu_seconds([postmaster], children=True) + cpu_seconds([int(p) for p in children])
 
@@ -353,6 +362,7 @@ def throughput(servers, emulator: Emulator, database: str, args) -> dict:
             "p50_ms": _ms(latencies, 0.5), "p99_ms": _ms(latencies, 0.99),
             "mean_ms": round(1000 * statistics.fmean(latencies), 1) if latencies else None,
             "errors": errors, "rss_mb_per_process": memory,
+            "home_retries_at_start": sum(c.refused_at_start for c in clients),
             "server_cpu_ms_per_request": round(1000 * (after[0] - before[0]) / n, 2),
             "postgresql_cpu_ms_per_request": round(1000 * (after[1] - before[1]) / n, 2),
             "load_generator_cpu_ms_per_request": round(1000 * (after[2] - before[2]) / n, 2),
