@@ -4,7 +4,8 @@ answers, 410 on sync tokens, failing token refreshes, dropped and duplicated pus
 workload of client writes over CalDAV and changes made on Google. Every answer a client got
 must be true when given, no event may exist twice on Google, and once the faults clear the
 clients' view must settle on Google's, which must hold exactly what the answers and the
-Google-side changes say (nothing lost).
+Google-side changes say (nothing lost), and a client's sync token from the last read must
+report exactly the changes since (or be refused with 403 valid-sync-token).
 
 A few seeds run by default; the full campaign (100 more) is marked slow:
 ``pytest tests/campaign -m slow -k fault_campaign``. Each seed prints its figures (with -s).
@@ -14,6 +15,7 @@ takes seconds.
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -23,7 +25,8 @@ from tests.campaign.workload import draw
 from tests.gcaldav.test_push_webhook import push_ready
 
 FAST_SEEDS = [1, 2, 3]
-SLOW_SEEDS = range(100, 200)
+# More seeds for a longer hunt: GCALDAV_CAMPAIGN_SEEDS=1000 pytest -m slow tests/campaign
+SLOW_SEEDS = range(100, 100 + int(os.environ.get("GCALDAV_CAMPAIGN_SEEDS", "100")))
 TIMEOUT = 1.0               # the bridge's Google timeout; delay faults exceed it or not
 OPTIONS = dict(freshness=0, google_timeout=TIMEOUT, sync_interval=2,
                active_sync_interval=2, push_sync_interval=2, calendar_list_interval=3600)
@@ -66,10 +69,11 @@ def run_seed(seed, campaign_bridge, control, emulator, wait_for) -> None:
     ok, difference = runner.settled()
     assert ok, f"seed {seed} did not settle on Google's state:\n{difference}"
     runner.check_no_duplicates("at the end")
+    tokens = runner.check_sync_token()
     assert not any(a.needs_sign_in for a in server.bridge.store.accounts("alice")), \
         "a transient failure was taken for refused credentials"
     print(f"\nseed {seed}: {time.monotonic() - started:.1f} s, {len(runner.model)} events, "
-          f"{figures.line()}")
+          f"{tokens}, {figures.line()}")
 
 
 @pytest.mark.parametrize("seed", FAST_SEEDS)

@@ -71,9 +71,11 @@ def _fault(rng: random.Random, timeout: float) -> dict:
         if retry_after:
             spec["retry_after"] = retry_after
     elif kind == "delay":
-        # Once only: a timed-out request the emulator applies late must be a harmless copy
-        # (the retry already did it: 409, 412 or gone), never a change after the answer.
-        spec.update(count=1, seconds=rng.choice([0.2, timeout + 0.3]))
+        # Slow writes stay within the timeout: a write that times out may still land after
+        # any answer (Google applies it late), which nobody can tell the client in advance;
+        # a lost reply is that case made decidable. Reads may time out.
+        slow = [0.2] + ([] if method in WRITES or method is None else [timeout + 0.3])
+        spec.update(count=1, seconds=rng.choice(slow))
     elif kind == "truncate":
         spec.update(cut=rng.choice(["close", "short"]), count=rng.choice([1, 2]))
     elif kind in ("disconnect", "lose_reply"):
