@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from typing import Hashable
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
 
 from ..google import GoogleError
 from ..model import Kind
@@ -57,6 +59,19 @@ class Intervals:
         return min(5.0, max(0.1, shortest / 4))
 
 
+class _Aps(BackgroundScheduler):
+    """``stop`` shuts down without waiting (see there): the loop may then be half-way
+    through its due jobs, whose removal from the cleared store fails; it is ending anyway."""
+
+    def _process_jobs(self):
+        try:
+            return super()._process_jobs()
+        except JobLookupError:
+            if self.state == STATE_STOPPED:
+                return None
+            raise
+
+
 class Scheduler:
     def __init__(self, store: Store, engine: SyncEngine, channels: ChannelManager,
                  intervals: Intervals, *, channel_ttl: float = 604800.0, workers: int = 4,
@@ -67,7 +82,7 @@ class Scheduler:
         # delayed requests a thread of their own, so they come due while every sync is busy.
         self._executors = {"default": ThreadPoolExecutor(2), "syncs": ThreadPoolExecutor(workers),
                            "timers": ThreadPoolExecutor(1)}
-        self.aps = BackgroundScheduler(
+        self.aps = _Aps(
             executors=self._executors,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC)
