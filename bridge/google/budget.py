@@ -20,6 +20,7 @@ from .errors import RateLimited
 
 log = logging.getLogger(__name__)
 LOG_EVERY = 60.0
+REASON = "bridgeBudget"     # the RateLimited reason of a call the budget did not send
 # observer(account_id, outcome, seconds): outcome "waited" (seconds waited) or "refused"
 Observer = Callable[[int, str, float], None]
 
@@ -53,7 +54,7 @@ class Bucket:
             self._tell("refused", wait)
             raise RateLimited(f"account {self.account_id} used its budget of "
                               f"{self.per_minute:g} Google calls a minute", status=429,
-                              reason="bridgeBudget", retry_after=wait)
+                              reason=REASON, retry_after=wait)
         if wait:
             self._tell("waited", wait)
             self._sleep(wait)

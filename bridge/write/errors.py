@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import math
+
 from .. import errors
+from ..google import budget
 from ..google import errors as google
 from .resolve import OutcomeUnknown
 
@@ -17,8 +20,10 @@ def from_google(exc: google.GoogleError) -> errors.BridgeError:
         return errors.PreconditionFailed("The event was changed on Google since you last "
                                          "synced; synchronise and try again.")
     if isinstance(exc, google.RateLimited):
-        return errors.RateLimited("Google is rate-limiting this account; try again later.",
-                                  retry_after=int(exc.retry_after or 30))
+        who = "this account used its budget of Google calls" if exc.reason == budget.REASON \
+            else "Google is rate-limiting this account"
+        return errors.RateLimited(f"{who[0].upper()}{who[1:]}; try again later.",
+                                  retry_after=max(1, math.ceil(exc.retry_after or 30)))
     if isinstance(exc, google.QuotaExceeded):
         return errors.RateLimited("Google's Calendar usage limits were exceeded; try again "
                                   "later.", retry_after=int(exc.retry_after or 600))

@@ -79,3 +79,16 @@ def test_the_bucket_refills_to_a_minutes_worth_only():
     assert clock.slept == []
     take("x")
     assert clock.slept == [pytest.approx(1.0)]
+
+
+def test_a_client_told_of_a_refused_call_learns_whose_limit_and_when_to_retry():
+    from bridge.write.errors import from_google
+    clock = Clock()
+    clock.frozen = True
+    made, _ = budgets(1, clock, max_wait=2.0)
+    take = made.for_account(4)
+    take("events.insert")
+    with pytest.raises(RateLimited) as refused:
+        take("events.insert")
+    answer = from_google(refused.value)
+    assert "budget of Google calls" in answer.message and answer.retry_after == 60
