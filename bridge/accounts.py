@@ -21,6 +21,7 @@ from .model import Account, Calendar, Kind
 from .store import Store
 from .store import accounts as stored
 from .store import channels as stored_channels
+from .store import request_reads
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,18 @@ def is_served(store: Store, calendar: Calendar) -> bool:
     broken = {c.account_id for c in copies
               if (account := store.account(c.account_id)) and account.needs_sign_in}
     return calendar.id in {c.id for c in served(copies, broken)}
+
+
+def requested(store: Store, user: str, slug: str,
+              href: str | None = None) -> request_reads.Requested | None:
+    """The calendar clients see at ``/user/slug/`` (and, with ``href``, its resource there):
+    one query, unless another of the user's accounts lists the same calendar."""
+    found = request_reads.calendar(store, user, slug, href)
+    if found is None or not found.calendar.served:
+        return None
+    if found.copies > 1 and not is_served(store, found.calendar):
+        return None
+    return found
 
 
 def linked(store: Store, user: str) -> list[LinkedAccount]:

@@ -24,7 +24,7 @@ from .model import Calendar, Changes, Item, Kind
 from .ops import status
 from .ops.metrics import Metrics
 from .settings import Settings
-from .store import Store, migrate
+from .store import Store, migrate, request_reads
 from .store.credential_rows import CredentialRows
 from .sync import SyncEngine, poison
 from .translate.timezones import calendar_with_timezone as calendar_timezone
@@ -67,8 +67,10 @@ class Bridge:
         self.sign_in = linked_accounts.SignInWatch(self.store, settings.clock)
         self.engine.observers.append(self.sign_in)
         self.engine.push_healthy = self._push_healthy
+        self.engine.client_read = self._client_read
         self.notifications = Notifications(self.store, self.metrics, self._on_change)
         self.scheduler: Scheduler | None = None     # background work, while serving
+        self._users_seen: set[str] = set()
 
     # --- users and calendars ----------------------------------------------------------------
 
@@ -77,7 +79,15 @@ class Bridge:
         return sorted({a.user for a in self.store.accounts()})
 
     def has_user(self, user: str) -> bool:
-        return self.store.user_id(user) is not None
+        # Radicale asks on every request; users are never deleted, so one yes is enough.
+        if user in self._users_seen:
+            return True
+        if not request_reads.user_exists(self.store, user):
+            return False
+        if len(self._users_seen) >= 100_000:
+            self._users_seen.clear()
+        self._users_seen.add(user)
+        return True
 
     def ensure_user(self, user: str) -> None:
         self.store.ensure_user(user)
@@ -102,17 +112,30 @@ class Bridge:
     def calendar(self, user: str, slug: str, *, fresh: bool = True) -> Calendar | None:
         """One calendar clients see, by its URL segment (brought up to date unless ``fresh``
         is False, for cheap questions like access rights)."""
-        row = self.store.calendar_by_slug(user, slug)
-        if row is None or not linked_accounts.is_served(self.store, row):
-            return None
-        if not fresh or self.store.account(row.account_id).needs_sign_in:
-            return row
-        return self.store.calendar(row.id) if self.engine.ensure_fresh(row.id, row) else row
+        found = linked_accounts.requested(self.store, user, slug)
+        return None if found is None else self._brought_up_to_date(found, fresh)[0]
+
+    def calendar_and_item(self, user: str, slug: str,
+                          href: str) -> tuple[Calendar | None, Item | None]:
+        """A calendar clients see and its live resource at ``href`` (None if there is none),
+        the calendar brought up to date first: one query when it is fresh."""
+        found = linked_accounts.requested(self.store, user, slug, href)
+        if found is None:
+            return None, None
+        row, synced = self._brought_up_to_date(found, True)
+        return row, (self.store.item(row.id, href) if synced else found.item)
+
+    def _brought_up_to_date(self, found, fresh: bool) -> tuple[Calendar, bool]:
+        """(the calendar as it is now, whether a sync ran first)."""
+        row = found.calendar
+        if not fresh or found.needs_sign_in or not self.engine.ensure_fresh(row.id, row):
+            return row, False
+        return self.store.calendar(row.id), True
 
     # --- reading resources --------------------------------------------------------------------
 
     def items(self, calendar_id: int, hrefs: Iterable[str]) -> list[Item]:
-        return self.store.items(calendar_id, hrefs)
+        return request_reads.items(self.store, calendar_id, hrefs)
 
     def all_items(self, calendar_id: int) -> list[Item]:
         return self.store.all_items(calendar_id)
@@ -124,7 +147,7 @@ class Bridge:
         for item in self.store.single_items_in_range(calendar_id, start, end):
             yield item, item.start < item.end
         recurring = self.store.recurring_in_range(calendar_id, start, end)
-        for item in self.store.items(calendar_id, list(recurring)):
+        for item in request_reads.items(self.store, calendar_id, recurring):
             yield item, recurring[item.href]
 
     def has_uid(self, calendar_id: int, uid: str) -> bool:
@@ -149,7 +172,7 @@ class Bridge:
                        tuple(self.store.changed_since(calendar.id, int(revision))))
 
     def _live_hrefs(self, calendar_id: int) -> Iterator[str]:
-        yield from (item.href for item in self.store.all_items(calendar_id))
+        yield from self.store.live_hrefs(calendar_id)      # hrefs only, not the texts
 
     # --- writing resources ----------------------------------------------------------------------
 
@@ -447,14 +470,16 @@ class Bridge:
             scheduler.stop()
 
     def _push_healthy(self, kind: Kind, key: int) -> bool:
-        # The engine asks on every client read: note the read (polled calendars are synced
-        # more often) and skip Google while a live channel watches it.
+        # Asked when a client's read finds the data older than the freshness window: skip
+        # Google while a live channel watches it.
         scheduler = self.scheduler
-        if scheduler is None:
-            return False
-        if kind is not Kind.CALENDAR_LIST:
+        return scheduler is not None and scheduler.channels.healthy(kind, key)
+
+    def _client_read(self, kind: Kind, key: int) -> None:
+        # Every client read: polled calendars that clients read are synced more often.
+        scheduler = self.scheduler
+        if scheduler is not None and kind is not Kind.CALENDAR_LIST:
             scheduler.client_read(key)
-        return scheduler.channels.healthy(kind, key)
 
     def _on_change(self, kind: Kind, key: int) -> None:
         scheduler = self.scheduler

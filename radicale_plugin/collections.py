@@ -129,7 +129,7 @@ class Calendar(BaseCollection):
 
     # --- items ----------------------------------------------------------------------------------
 
-    def _item(self, record) -> radicale_item.Item:
+    def item(self, record) -> radicale_item.Item:
         return StoredItem(self, record)
 
     def get_multi(self, hrefs: Iterable[str]):
@@ -137,10 +137,10 @@ class Calendar(BaseCollection):
         found = {r.href: r for r in self.bridge.items(self.row.id, hrefs)}
         for href in hrefs:
             record = found.get(href)
-            yield href, (self._item(record) if record else None)
+            yield href, (self.item(record) if record else None)
 
     def get_all(self) -> Iterator[radicale_item.Item]:
-        return (self._item(r) for r in self.bridge.all_items(self.row.id))
+        return (self.item(r) for r in self.bridge.all_items(self.row.id))
 
     def get_filtered(self, filters):
         tag, start, end, simple = radicale_filter.simplify_prefilters(filters, "VCALENDAR")
@@ -148,16 +148,16 @@ class Calendar(BaseCollection):
             return
         if self.component == "VTODO":       # tasks have no time index: Radicale tests each
             for record in self.bridge.all_items(self.row.id):
-                yield self._item(record), False
+                yield self.item(record), False
             return
         if start <= radicale_filter.TIMESTAMP_MIN and end >= radicale_filter.TIMESTAMP_MAX:
             for record in self.bridge.all_items(self.row.id):
-                yield self._item(record), simple
+                yield self.item(record), simple
             return
         # The store keeps bounds and occurrences by Radicale's own rules (all-day values
         # from midnight UTC), so its answer needs no re-check, except where it says so.
         for record, certain in self.bridge.items_in_range(self.row.id, start, end):
-            yield self._item(record), simple and certain
+            yield self.item(record), simple and certain
 
     def has_uid(self, uid: str) -> bool:
         return self.bridge.has_uid(self.row.id, uid)
@@ -184,7 +184,7 @@ class Calendar(BaseCollection):
             raise ValueError(exc.message) from None
         if raw is None or record.text.encode("utf-8") != raw:     # byte for byte (§5.3.4)
             outcome.stored_differs()
-        return self._item(record), (self._item(replaced[0]) if replaced else None)
+        return self.item(record), (self.item(replaced[0]) if replaced else None)
 
     def delete(self, href=None):
         try:

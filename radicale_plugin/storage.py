@@ -65,15 +65,17 @@ class Storage(BaseStorage):
                 yield from (Calendar(self.bridge, user, row)
                             for row in self.bridge.calendars(user))
             return
+        if len(parts) > 3:
+            return
+        if len(parts) == 3:         # a resource: calendar and item in one look-up
+            row, record = self.bridge.calendar_and_item(user, parts[1], parts[2])
+            if record is not None:
+                yield Calendar(self.bridge, user, row).item(record)
+            return
         row = self.bridge.calendar(user, parts[1])
-        if row is None or len(parts) > 3:
+        if row is None:
             return
         calendar = Calendar(self.bridge, user, row)
-        if len(parts) == 3:
-            for _, item in calendar.get_multi([parts[2]]):
-                if item is not None:
-                    yield item
-            return
         yield calendar
         if depth != "0":
             yield from calendar.get_all()

@@ -39,6 +39,12 @@ def item(row: Row) -> Item:
     return _build(Item, row)
 
 
+def item_prefixed(row: Row, prefix: str) -> Item:
+    """From columns labelled ``prefix`` + field name (an item joined to another table)."""
+    m = row._mapping
+    return Item(**{n: m[prefix + n] for n in _names(Item)})
+
+
 def google_event(row: Row) -> GoogleEvent:
     return _build(GoogleEvent, row)
 

@@ -49,9 +49,11 @@ class SyncEngine:
         self.freshness, self.clock = freshness, clock
         self._failed_at: dict[tuple[Kind, int], float] = {}
         # Hooks for push and metrics: ``push_healthy(kind, key)`` says a live push channel
-        # watches the thing (request-driven syncs are then unnecessary); each observer is
-        # called after every sync attempt.
+        # watches the thing (request-driven syncs are then unnecessary; asked only once the
+        # freshness window has passed), ``client_read(kind, key)`` hears of every client
+        # request's look; each observer is called after every sync attempt.
         self.push_healthy: Callable[[Kind, int], bool] = lambda kind, key: False
+        self.client_read: Callable[[Kind, int], None] = lambda kind, key: None
         self.observers: list[Observer] = []
         self.tasks = TaskSync(store, client_for, clock=clock)
         self.refreshes = BoundedWait()      # how long a request waits for Google
@@ -301,8 +303,10 @@ class SyncEngine:
                     lambda: self.sync_calendar_list(account_id))
 
     def _fresh(self, kind: Kind, key: int, last: Callable[[], float], run: Callable) -> bool:
-        trusted = self.push_healthy(kind, key) and (kind, key) not in self._unsynced
-        if trusted or self.clock() - last() < self.freshness:
+        self.client_read(kind, key)
+        if self.clock() - last() < self.freshness:
+            return False    # fresh: no need to ask about push (a query) either
+        if self.push_healthy(kind, key) and (kind, key) not in self._unsynced:
             return False
         if self.clock() - self._failed_at.get((kind, key), 0.0) < self.freshness:
             return False    # Google failed moments ago: serve the cache, don't pile on

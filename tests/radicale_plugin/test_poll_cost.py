@@ -4,6 +4,8 @@ and throws the hrefs away; ours are listed lazily, so they are never read)."""
 
 from __future__ import annotations
 
+from bridge.store import request_reads
+
 POLL = ('<?xml version="1.0"?><D:propfind xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/'
         'ns/"><D:prop><CS:getctag/><D:sync-token/></D:prop></D:propfind>')
 EVENT = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:{n}\r\n"
@@ -18,9 +20,10 @@ def test_ctag_and_sync_token_poll_lists_no_resource(make_bridge, alice, monkeypa
         assert server.session.put(f"{url}{n}.ics", data=EVENT.format(n=n).encode(),
                                   headers={"Content-Type": "text/calendar"}).status_code == 201
     store, listed = server.bridge.store, []
-    for name in ("all_items", "live_hrefs", "items", "changed_since"):
-        original = getattr(store, name)
-        monkeypatch.setattr(store, name, lambda *a, _o=original, _n=name, **k: (
+    for owner, name in ((store, "all_items"), (store, "live_hrefs"), (store, "items"),
+                        (store, "changed_since"), (request_reads, "items")):
+        original = getattr(owner, name)
+        monkeypatch.setattr(owner, name, lambda *a, _o=original, _n=name, **k: (
             listed.append(_n), _o(*a, **k))[1])
     tree = server.propfind(url, POLL)
     token = tree.find(".//{DAV:}sync-token").text

@@ -300,6 +300,19 @@ def test_ensure_fresh_skips_google_while_push_watches_the_calendar(cal, control,
     assert list_calls(control) == 0
 
 
+def test_a_fresh_read_is_noted_without_asking_about_push(cal, control, clock):
+    # Asking whether a channel watches the calendar is a query: only once the data is stale.
+    engine, asked, read = cal.bridge.engine, [], []
+    engine.push_healthy = lambda kind, key: asked.append(key) or True
+    engine.client_read = lambda kind, key: read.append(key)
+    engine.ensure_fresh(cal.id)
+    assert (asked, read) == ([], [cal.id])
+    clock.now += 10 * FRESHNESS
+    engine.ensure_fresh(cal.id)
+    assert (asked, read) == ([cal.id], [cal.id, cal.id])
+    assert list_calls(control) == 0
+
+
 def test_ensure_fresh_serves_the_cache_when_google_fails_and_does_not_pile_on(cal, control,
                                                                               clock):
     engine = cal.bridge.engine
