@@ -49,9 +49,9 @@ class HomeMiddleware:
         self.app, self.bridge = app, bridge
 
     def __call__(self, environ, start_response):
-        user = _home_user(environ)
         method = environ.get("REQUEST_METHOD", "").upper()
-        if user is None or method not in ("PROPFIND", "REPORT"):
+        user = _home_user(environ) if method in ("PROPFIND", "REPORT") else None
+        if user is None:
             return self.app(environ, start_response)
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length > 0 else b""

@@ -73,11 +73,17 @@ def sent_body() -> bytes | None:
     return getattr(_local, "body", None)
 
 
+# Only the storage's writes record an outcome (fail, stored_differs): reads pass through.
+READS = frozenset({"GET", "HEAD", "OPTIONS", "PROPFIND", "REPORT"})
+
+
 class OutcomeMiddleware:
     def __init__(self, app):
         self.app = app
 
     def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD", "").upper() in READS:
+            return self.app(environ, start_response)
         _local.error, _local.drop_etag, _local.body = None, False, None
         if environ.get("REQUEST_METHOD") == "PUT":
             # Keep the exact bytes: whether to send an ETag depends on them (§5.3.4).
