@@ -38,6 +38,7 @@ from .pool import headers_read
 
 logger = logging.getLogger("gcaldav.door")
 Login = Callable[[str, str], bool]
+CHECKED_LOGIN = "gcaldav.checked_login"     # environ: (user, password) the door checked
 XML_METHODS = frozenset({"PROPFIND", "PROPPATCH", "REPORT", "MKCALENDAR", "MKCOL"})
 _DIGITS = re.compile(r"[0-9]{1,18}")
 MAX_ICAL_LINES = 20_000
@@ -112,6 +113,7 @@ class Door:
             if credentials is None or not self.login(*credentials):
                 raise Refusal("401 Unauthorized", "log in before sending a body",
                               [("WWW-Authenticate", 'Basic realm="gcaldav"')])
+            environ[CHECKED_LOGIN] = credentials    # Radicale need not check them again
         if length > self.max_length:
             raise Refusal("413 Content Too Large",
                           f"the body exceeds the limit of {self.max_length} bytes")

@@ -15,23 +15,21 @@ import ssl
 import threading
 import wsgiref.simple_server
 
-import radicale
-import radicale.auth
 from radicale import config
-from radicale.auth import AuthContext
 from radicale.server import RequestHandler
 from werkzeug.exceptions import HTTPException
 
 from radicale_plugin import registry
+from radicale_plugin.login import SharedLogin
 from radicale_plugin.options import PLUGIN_SCHEMA, background_from
 from radicale_plugin.wsgi import caldav_app
 
 from . import quiet_logs, tls
-from .door import Door
+from .door import CHECKED_LOGIN, Door
 from .pool import WorkerPool, dual_stack_off
 from .web import WebApp
 from .web.pages import pages_from
-from .web.routes import ROUTES, WEBHOOK_PATH
+from .web.routes import ROUTES, WEBHOOK_PATH, maybe_ours
 from .wsgi_path import for_werkzeug
 
 access_logger = logging.getLogger("gcaldav.access")
@@ -128,11 +126,11 @@ def serve_logging(configuration: config.Configuration, *, verbose: bool = False)
 
 def make_app(configuration: config.Configuration) -> Door:
     quiet_logs.install()
-    caldav = caldav_app(configuration)
+    login = radicale_login(configuration)
+    caldav = caldav_app(configuration, login)
     options = configuration.copy(PLUGIN_SCHEMA)
     access_logger.setLevel(logging.INFO if options.get("storage", "access_log")
                            else logging.WARNING)
-    login = radicale_login(configuration)
     web = WebApp(caldav, registry.lookup(configuration),
                  login=login if options.get("storage", "metrics_auth") else None,
                  pages=pages_from(lambda name: options.get("storage", name), login))
@@ -143,6 +141,8 @@ def make_app(configuration: config.Configuration) -> Door:
 
 def _our_route(environ) -> bool:
     """The webhook, /metrics and /healthz check their callers themselves."""
+    if not maybe_ours(environ):
+        return False
     try:
         ROUTES.bind_to_environ(for_werkzeug(environ)).match()
     except HTTPException:
@@ -150,14 +150,11 @@ def _our_route(environ) -> bool:
     return True
 
 
-def radicale_login(configuration):
+def radicale_login(configuration) -> SharedLogin:
     """Check a user name and password with Radicale's own [auth] backend; answers the
-    CalDAV user name it maps them to (``lc_username``, ``strip_domain``...), '' if refused."""
-    backend = radicale.auth.load(configuration)
-
-    def login(user: str, password: str) -> str:
-        return backend.login(user, password, AuthContext())[0] or ""
-    return login
+    CalDAV user name it maps them to (``lc_username``, ``strip_domain``...), '' if refused.
+    A check the door makes is not repeated by Radicale (radicale_plugin/login.py)."""
+    return SharedLogin(configuration, CHECKED_LOGIN)
 
 
 def make_server(configuration: config.Configuration, host: str | None = None,

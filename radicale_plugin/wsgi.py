@@ -8,12 +8,17 @@ import radicale
 
 from . import registry
 from .home import HomeMiddleware
+from .login import SharedLogin
 from .outcome import OutcomeMiddleware
 from .privileges import PrivilegesMiddleware
 
 
-def caldav_app(configuration):
-    """The CalDAV application for a configuration whose storage is this plugin."""
-    app = OutcomeMiddleware(radicale.Application(configuration))
+def caldav_app(configuration, login: SharedLogin | None = None):
+    """The CalDAV application for a configuration whose storage is this plugin; with
+    ``login``, Radicale takes a login checked at the door from there (radicale_plugin.login)."""
+    radicale_app = radicale.Application(configuration)
+    if login is not None:
+        login.install(radicale_app)
+    app = OutcomeMiddleware(radicale_app)
     bridge = registry.lookup(configuration)
     return HomeMiddleware(PrivilegesMiddleware(app, bridge), bridge)
