@@ -28,7 +28,7 @@ def test_the_benchmark_runs_at_a_small_size(tmp_path):
          "--rss-events", "0", "--skip-window", "--json", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "speed-up" in done.stdout and "targets (issue 7)" in done.stdout
+    assert "speed-up" in done.stdout and "targets (issues 7 and 14)" in done.stdout
 
     result = json.loads(out.read_text())
     assert set(result["requests"]) == REQUESTS
