@@ -54,8 +54,9 @@ PLUGIN_SCHEMA = {"storage": {
                                       "never the primary calendar"},
     "google_calls_per_minute": {"value": "600", "type": float,
                                 "help": "each account's budget of Google API calls a minute "
-                                        "(bursts up to a minute's worth; over it calls wait, "
-                                        "then the account pauses); 0: no budget"},
+                                        "in each serving process (bursts up to a minute's "
+                                        "worth; over it calls wait, then the account "
+                                        "pauses); 0: no budget"},
     # --- background work, push, operations (gcaldav serve) ---
     "sync_workers": {"value": "4", "type": count,
                      "help": "background syncs run at once"},
