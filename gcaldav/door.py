@@ -34,7 +34,7 @@ from urllib.parse import quote
 from bridge import errors
 
 from . import xml_guard
-from .pool import headers_read
+from .pool import headers_read, reading_body, request_read
 
 logger = logging.getLogger("gcaldav.door")
 Login = Callable[[str, str], bool]
@@ -101,9 +101,11 @@ class Door:
         try:
             self._admit(environ)
         except Refusal as refusal:
+            request_read()
             method = environ.get("REQUEST_METHOD", "")
             logger.info("refused %s %s: %s", method, _safe_path(environ), refusal.message)
             return _answer(refusal, start_response)
+        request_read()
         return self.app(environ, _latin1_headers(start_response))
 
     def _admit(self, environ) -> None:
@@ -120,6 +122,7 @@ class Door:
         if length > self.max_resource and environ.get("REQUEST_METHOD", "").upper() == "PUT":
             raise Refusal("413 Content Too Large", f"a calendar resource may be at most "
                           f"{self.max_resource} bytes (limit: resource size)")
+        reading_body(length)    # a body trickled byte by byte is cut off too
         body = _read(environ["wsgi.input"], length)
         environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(length)
         method = environ.get("REQUEST_METHOD", "").upper()

@@ -7,7 +7,10 @@ threads stay bounded whatever clients do. Each connection gets the socket timeou
 client that stalls frees its worker after that many seconds; and one that trickles its
 request line and headers a byte at a time (slowloris: each byte inside the socket timeout)
 is answered 408 and cut off once ``header_timeout`` seconds have passed since it was
-accepted, whatever its pace (``headers_read()``, called by the application, ends the count).
+accepted, whatever its pace. The application moves the deadline on as the request gets
+further: ``headers_read()`` (``header_timeout`` more for its checks), ``reading_body(n)``
+(that plus the time ``n`` bytes take at ``MIN_BODY_RATE``, so a body trickled byte by byte
+is cut off too) and ``request_read()`` (no deadline any more).
 """
 
 from __future__ import annotations
@@ -24,12 +27,27 @@ logger = logging.getLogger("gcaldav.pool")
 BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\n"
         b"Content-Type: text/plain\r\nContent-Length: 24\r\n\r\nserver busy; retry soon\n")
 SLOW = (b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: text/plain\r\n"
-        b"Content-Length: 35\r\n\r\nthe request headers came too slowly\n")
+        b"Content-Length: 28\r\n\r\nthe request came too slowly\n")
+MIN_BODY_RATE = 10_000      # bytes a second a client must keep up while sending a body
 _current = threading.local()
 
 
 def headers_read() -> None:
-    """The request on this worker thread got past its headers: no deadline any more."""
+    """The request on this worker thread got past its headers."""
+    watch = getattr(_current, "watch", None)
+    if watch is not None:
+        watch.extend(0)
+
+
+def reading_body(length: int) -> None:
+    """The request's ``length`` bytes of body are about to be read."""
+    watch = getattr(_current, "watch", None)
+    if watch is not None:
+        watch.extend(length / MIN_BODY_RATE)
+
+
+def request_read() -> None:
+    """All of the request is in: no deadline any more."""
     watch = getattr(_current, "watch", None)
     if watch is not None:
         watch.done()
@@ -100,19 +118,27 @@ def _refuse(server, request) -> None:
 
 
 class Watch:
-    """One connection's header deadline; ``cut`` once it passed unmet."""
+    """One connection's deadline; ``cut`` once it passed unmet."""
 
-    def __init__(self, request, deadline: float):
-        self.request, self.deadline, self.cut = request, deadline, False
+    def __init__(self, request, deadline: float, owner: "Deadlines"):
+        self.request, self.deadline, self.cut, self._owner = request, deadline, False, owner
         self._lock, self._done = threading.Lock(), False
 
     def done(self) -> None:
         with self._lock:
             self._done = True
 
-    def expire(self) -> None:
+    def extend(self, seconds: float) -> None:
+        """A new deadline: the grace (``header_timeout``) plus ``seconds`` from now."""
         with self._lock:
             if self._done:
+                return
+            self.deadline = time.monotonic() + self._owner.seconds + seconds
+        self._owner.push(self)
+
+    def expire(self, deadline: float) -> None:
+        with self._lock:
+            if self._done or self.deadline > deadline:      # done, or moved on meanwhile
                 return
             self.cut = self._done = True
             try:
@@ -125,8 +151,7 @@ class Watch:
                 self.request.shutdown(socket.SHUT_RDWR)     # wakes the worker's read
             except OSError:
                 pass
-        logger.info("cut off a client that took over the header deadline to send its "
-                    "request")
+        logger.info("cut off a client that sent its request too slowly")
 
 
 class Deadlines:
@@ -141,11 +166,14 @@ class Deadlines:
                          daemon=True).start()
 
     def watch(self, request) -> Watch:
-        watch = Watch(request, time.monotonic() + self.seconds)
+        watch = Watch(request, time.monotonic() + self.seconds, self)
+        self.push(watch)
+        return watch
+
+    def push(self, watch: Watch) -> None:
         with self._wake:
             heapq.heappush(self._heap, (watch.deadline, id(watch), watch))
             self._wake.notify()
-        return watch
 
     def stop(self) -> None:
         with self._wake:
@@ -161,8 +189,8 @@ class Deadlines:
                                     else None)
                 if self._stopped:
                     return
-                _, _, watch = heapq.heappop(self._heap)
-            watch.expire()
+                deadline, _, watch = heapq.heappop(self._heap)
+            watch.expire(deadline)
 
 
 def dual_stack_off(sock: socket.socket) -> None:

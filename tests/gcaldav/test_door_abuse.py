@@ -164,6 +164,27 @@ def test_headers_sent_a_byte_at_a_time_are_cut_off_at_the_header_deadline(server
                                   headers={"Depth": "0"}).status_code == 207
 
 
+def test_a_body_sent_a_byte_at_a_time_is_cut_off(server):
+    """Each byte inside the 1 s socket timeout, but 4 bytes a second: the body's deadline
+    (header_timeout plus its length at 10 kB/s, 2.5 s here) ends it."""
+    with socket.create_connection(address(server), timeout=10) as sock:
+        sock.sendall((request("PUT", "/alice/x/a.ics", f"Authorization: {AUTH}",
+                              "Content-Length: 5000") + "\r\n").encode())
+        started, cut = time.monotonic(), None
+        for _ in range(5000):
+            try:
+                sock.sendall(b"X")
+            except OSError:
+                cut = time.monotonic() - started
+                break
+            time.sleep(0.25)        # a slow sender's pace, not a synchronisation
+            assert time.monotonic() - started < 4 * HEADER_TIMEOUT, "never cut off"
+        status, _ = read_answer(sock)
+    assert status == 408 and cut < HEADER_TIMEOUT + 0.5 + 1.5
+    assert server.session.request("PROPFIND", server.url + "/alice/",
+                                  headers={"Depth": "0"}).status_code == 207
+
+
 def test_idle_connections_are_closed_and_a_full_pool_says_503(server):
     """Two workers, sixteen queued: idle clients fill them, the next is told to come back,
     and once the idle ones time out (1 s, or the 2 s header deadline for those still queued)
