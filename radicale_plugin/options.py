@@ -83,7 +83,8 @@ PLUGIN_SCHEMA = {"storage": {
                           "(older client tokens then resync in full)"},
     "header_timeout": {"value": "10", "type": seconds,
                        "help": "seconds a client has to send its request line and headers, "
-                               "however it paces them (slow senders are answered 408)"},
+                               "however it paces them, and then its body on top of 10 kB/s "
+                               "(slower senders are answered 408)"},
     "access_log": {"value": "false", "type": boolean,
                    "help": "log one line per request (no query string, no credentials)"},
     "metrics_auth": {"value": "false", "type": boolean,
