@@ -44,9 +44,9 @@ _CALENDAR = _calendar_query()
 _CALENDAR_AND_ITEM = _calendar_query(*(c.label(ITEM_PREFIX + c.name) for c in _item.c),
                                      item=_item)
 _USER = select(users.c.id).where(users.c.name == bindparam("user"))
-_ALL_ITEMS = select(items).where(items.c.calendar_id == bindparam("calendar_id"),
-                                 items.c.deleted.is_(False))
-_ITEMS = _ALL_ITEMS.where(items.c.href.in_(bindparam("hrefs", expanding=True)))
+_ITEMS = select(items).where(items.c.calendar_id == bindparam("calendar_id"),
+                             items.c.deleted.is_(False),
+                             items.c.href.in_(bindparam("hrefs", expanding=True)))
 BATCH = 500     # hrefs per query: SQLite's variable limit
 
 
@@ -82,16 +82,10 @@ def user_exists(store: Store, user: str) -> bool:
 
 
 def items(store: Store, calendar_id: int, hrefs: Iterable[str]) -> list[Item]:
-    """The calendar's live items among ``hrefs`` (more than a batch: all of them are read
-    and picked, one query instead of many with long parameter lists, as for a client's
-    first sync-collection)."""
+    """The calendar's live items among ``hrefs``. (Reading all and picking is no faster
+    unless nearly all are asked for: 600 of 10,000 took 39 ms so, 4 ms by href.)"""
     hrefs, out = list(hrefs), []
     with store.reader.connect() as conn:
-        if len(hrefs) > BATCH:
-            wanted = set(hrefs)
-            return [records.item(r) for r in conn.execute(_ALL_ITEMS, {"calendar_id":
-                                                                       calendar_id})
-                    if r.href in wanted]
         for start in range(0, len(hrefs), BATCH):
             out += [records.item(r) for r in conn.execute(
                 _ITEMS, {"calendar_id": calendar_id, "hrefs": hrefs[start:start + BATCH]})]
