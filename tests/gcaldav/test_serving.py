@@ -126,12 +126,6 @@ def test_logging_level_comes_from_the_configuration(make_bridge, alice):
         assert root.level == logging.INFO
     finally:
         root.setLevel(before)
-        # serve_logging rate-limits process-wide: later tests here count warnings.
-        from gcaldav.quiet_logs import REPEATED_LOGGERS, RepeatFilter
-        for name, _ in REPEATED_LOGGERS:
-            logger = logging.getLogger(name)
-            for each in [f for f in logger.filters if isinstance(f, RepeatFilter)]:
-                logger.removeFilter(each)
 
 
 def test_access_log_without_query_or_credentials(make_bridge, alice, caplog):
