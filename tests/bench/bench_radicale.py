@@ -54,6 +54,7 @@ PYTHON = sys.executable
 USER, PASSWORD = "alice", "secret"
 DAV, CALDAV, CS = "DAV:", "urn:ietf:params:xml:ns:caldav", "http://calendarserver.org/ns/"
 SEED_CHUNK = 10_000
+SHORT, SHORT_REPEATS = 0.05, 5      # requests under 50 ms: five samples per run and server
 
 STOCK_CONFIG = """\
 [server]
@@ -447,18 +448,23 @@ class Bench:
         shape = {}
         servers = (bridge, stock)
         self.control.reset()
+        repeats = {}
         for run in range(self.args.runs + 1):           # run 0 is the warm-up
             for name, make in plan.items():
                 order = servers if run % 2 == 0 else servers[::-1]
-                for server in order:
-                    reply = make(server)
-                    _expect(reply, 200 if name == "GET one item" else 207,
-                            f"{server.name} {name}")
-                    if run:
-                        samples[name][server.name].append(reply.seconds * 1000)
-                    else:
+                # A request of a few ms is within the machine's noise: several per run.
+                for _ in range(repeats.get(name, 1) if run else 1):
+                    for server in order:
+                        reply = make(server)
+                        _expect(reply, 200 if name == "GET one item" else 207,
+                                f"{server.name} {name}")
+                        if run:
+                            samples[name][server.name].append(reply.seconds * 1000)
+                            continue
                         shape.setdefault(name, {})[server.name] = {
                             "responses": reply.responses, "bytes": len(reply.body)}
+                        if reply.seconds < SHORT:
+                            repeats[name] = max(repeats.get(name, 1), SHORT_REPEATS)
             if run:
                 self.log(f"run {run}/{self.args.runs} done")
         self.result["side_by_side_google_calls"] = self.control.calls()

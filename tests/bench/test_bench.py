@@ -34,7 +34,8 @@ def test_the_benchmark_runs_at_a_small_size(tmp_path):
     assert set(result["requests"]) == REQUESTS
     for name, row in result["requests"].items():
         assert row["bridge_ms"] > 0 and row["stock_ms"] > 0, name
-        assert len(row["bridge_samples_ms"]) == len(row["stock_samples_ms"]) == 7
+        assert len(row["bridge_samples_ms"]) == len(row["stock_samples_ms"])
+        assert len(row["bridge_samples_ms"]) in (7, 7 * 5), name     # short ones: 5 per run
     shape = {name: row["shape"] for name, row in result["requests"].items()}
     # The same data on both sides: the same resources come back.
     for name in ("PROPFIND depth 1 getetag", "sync-collection, initial",
