@@ -7,8 +7,8 @@ thread-safe, so each thread gets its own connection and service object, sharing 
 credentials object whose refresh is serialised here.
 
 httplib2 itself sends a request a second time, whatever its method, when the connection
-closes without an answer. Reads may go out that way; a write goes out once per attempt
-(``single_shot``), so that this loop knows an attempt went unanswered: whatever a later
+closes without an answer. Reads may go out that way; an event write goes out once per
+attempt (``single_shot``), so that this loop knows an attempt went unanswered: whatever a later
 attempt answers (409 duplicate for an insert with our id, 412 for a patch with If-Match, 410
 for a delete, but also a 429 or 403), the error says Google may hold the change
 (``maybe_applied``) and the write path looks before answering. Calls made with
@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 GOOGLE_API_ENDPOINT = "https://www.googleapis.com/calendar/v3/"
 GOOGLE_TASKS_ENDPOINT = "https://tasks.googleapis.com/"
 CONNECTION_ERRORS = token_refresh.CONNECTION_ERRORS
+# Client writes, resolved by the write path when an attempt goes unanswered: once per attempt.
+EVENT_WRITES = frozenset({"events.insert", "events.patch", "events.update", "events.delete",
+                          "events.import", "events.move"})
 
 
 class _Failed(Exception):
@@ -146,9 +149,9 @@ class GoogleClient:
             self.throttle(method)
         started, outcome = self._clock(), "no_answer"
         try:
-            # A write, or a call not to be retried: not by httplib2 either, which resends on
-            # a lost answer without telling.
-            once = {} if retry_connection_errors and request.method == "GET" \
+            # An event write, or a call not to be retried: not by httplib2 either, which
+            # resends on a lost answer without telling.
+            once = {} if retry_connection_errors and method not in EVENT_WRITES \
                 else {"http": SingleShotHttp(timeout=self.timeout)}
             result = request.execute(num_retries=0, **once)
             if isinstance(result, str) and result:
