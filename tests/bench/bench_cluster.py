@@ -144,12 +144,13 @@ def link_all(folder: Path, database: str, emulator: Emulator, accounts: list[dic
 
 
 def start_servers(folder: Path, database: str, emulator: Emulator, users: int,
-                  processes: int, **storage) -> list[tuple[str, subprocess.Popen]]:
+                  processes: int, first_port: int | None = None,
+                  **storage) -> list[tuple[str, subprocess.Popen]]:
     htpasswd = folder / "users"
     htpasswd.write_text("".join(f"user{n}:secret\n" for n in range(users)))
     servers = []
     for n in range(processes):
-        port = free_port()
+        port = first_port if n == 0 and first_port else free_port()
         config = folder / f"config-{n}"
         # The first shares the linker's folder: on SQLite the credentials are files there.
         data_dir = folder.parent / "linker" if n == 0 else folder / f"data-{n}"
@@ -412,8 +413,11 @@ def _ms(latencies: list[float], q: float) -> float | None:
 
 
 def wait_for_channels(emulator: Emulator, expected: int) -> None:
+    """Every calendar and calendar list watched, and each channel's first message delivered
+    (so the bridge counts it healthy)."""
     wait_for(lambda: len([c for c in emulator.control("GET", "/channels")["channels"]
-                          if c["live"]]) >= expected, timeout=900, what="every push channel")
+                          if c["live"] and c.get("messages", 0) >= 1]) >= expected,
+             timeout=900, what="every push channel")
 
 
 def run_backend(backend: str, counts: list[int], push: list[int], args) -> list[dict]:
@@ -434,13 +438,13 @@ def run_backend(backend: str, counts: list[int], push: list[int], args) -> list[
                 folder = Path(tmp) / f"run-{processes}-{with_push}"
                 folder.mkdir()
                 storage = {"freshness": args.freshness}
+                port = free_port()      # the load balancer's address: the first process
                 if with_push:
-                    port = free_port()      # the load balancer's address: the first process
                     storage["push_url"] = f"http://127.0.0.1:{port}"
                 servers = []
                 try:
                     servers = start_servers(folder, db, emulator, args.users, processes,
-                                            **storage)
+                                            first_port=port, **storage)
                     if with_push:
                         wait_for_channels(emulator, args.users * (args.calendars + 1))
                     else:
