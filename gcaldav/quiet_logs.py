@@ -6,7 +6,8 @@ write one warning each. Two logging filters fix that without touching Radicale:
 
 - ``RefusalFilter`` (on the ``radicale`` logger): a "Bad … request" record loses its
   traceback and keeps one reason — the bridge's own refusal message (written for people,
-  free of event data) or else only the exception's type;
+  free of event data) or else only the exception's type; a refusal Radicale reports as a
+  crash (its catch-all around a DELETE) becomes one warning with the client's real status;
 - ``RepeatFilter``: the same message template from the same logger is written at most once
   per ``window`` seconds; the next one written says how many were held back. On Radicale's
   logger only warnings and above (refusals a client can repeat at will), not its per-request
@@ -19,6 +20,9 @@ import logging
 import re
 import threading
 import time
+from http.client import responses
+
+from radicale_plugin import outcome
 
 _QUOTED = re.compile(r"'[^']*'")
 REPEATED_LOGGERS = (("bridge.background.notifications", logging.NOTSET),
@@ -31,6 +35,9 @@ class RefusalFilter(logging.Filter):
         message = str(record.msg)
         if message.startswith("Bad PUT request content"):
             return False                    # the body itself: never logged
+        answer = outcome.refused()
+        if answer is not None and record.levelno >= logging.ERROR:
+            return _as_refusal(record, message, answer)
         if not (record.exc_info and message.startswith("Bad ")):
             return True
         head = message.split(": %s", 1)[0]
@@ -39,6 +46,27 @@ class RefusalFilter(logging.Filter):
         record.msg, record.args = head + ": %s", (*args[:shown], reason(record.exc_info[1]))
         record.exc_info = record.exc_text = None
         return True
+
+
+def _as_refusal(record: logging.LogRecord, message: str, answer) -> bool:
+    """A refusal that reached Radicale's catch-all (a DELETE has no handler of its own) is
+    logged there as a crash: "Exception: …", then a 500 status line. Say what the client got."""
+    if message == "Exception: %s":
+        record.msg, record.args = "Refused %s: %s", (answer.status, answer.message)
+    elif "response status" in message:
+        record.msg = record.getMessage().replace(
+            "500 Internal Server Error", f"{answer.status} {responses.get(answer.status, '')}")
+        record.args = None
+    record.levelno, record.levelname = logging.WARNING, "WARNING"
+    record.exc_info = record.exc_text = None
+    return True
+
+
+class RefusalTraceback(logging.Filter):
+    """On the root logger, where Radicale's catch-all writes its traceback as plain text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return outcome.refused() is None
 
 
 def reason(exc: BaseException | None) -> str:
@@ -84,6 +112,7 @@ def install(*, rate_limit: bool = False) -> None:
         radicale = logging.getLogger("radicale")
         if not any(isinstance(f, RefusalFilter) for f in radicale.filters):
             radicale.addFilter(RefusalFilter())
+            logging.getLogger().addFilter(RefusalTraceback())
         for name, level in REPEATED_LOGGERS if rate_limit else ():
             logger = logging.getLogger(name)
             if not any(isinstance(f, RepeatFilter) for f in logger.filters):

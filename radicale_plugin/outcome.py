@@ -64,6 +64,12 @@ def fail(error: errors.BridgeError) -> None:
     _local.error = answer_for(error)
 
 
+def refused() -> Answer | None:
+    """The answer the storage recorded for the write being handled on this thread, if it
+    refused it (Radicale logs a DELETE's refusal as a crash with a 500; the logs ask)."""
+    return getattr(_local, "error", None)
+
+
 def stored_differs() -> None:
     _local.drop_etag = True
 

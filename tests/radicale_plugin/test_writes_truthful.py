@@ -5,6 +5,7 @@ limit (at most one extra Google call), also under another href. Over HTTP, emula
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 import pytest
@@ -90,16 +91,25 @@ def test_a_delete_whose_replies_are_lost_is_a_success(rig, svc, control, count):
     assert server.session.get(url + f"{uid}.ics").status_code == 404
 
 
-def test_a_delete_google_answers_404_for_leaves_both_sides_agreeing(rig, svc, control):
+def test_a_delete_google_answers_404_for_leaves_both_sides_agreeing(rig, svc, control,
+                                                                    caplog):
     server, cal, url = rig
     uid = str(uuid.uuid4())
     put(server, url + f"{uid}.ics", ical(uid))
     control.post("/faults", {"kind": "error", "status": 404, "reason": "notFound",
                              "method": "events.delete"})
+    caplog.set_level(logging.INFO, logger="radicale")
     answer = server.session.delete(url + f"{uid}.ics")
     assert answer.status_code == 502, answer.text            # Google still holds it
     assert len(live(on_google(svc, cal, uid))) == 1
     assert server.session.get(url + f"{uid}.ics").status_code == 200
+    # A refusal, logged as one line: no traceback, not an error.
+    assert any("Refused 502" in r.getMessage() for r in caplog.records)
+    assert any("DELETE response status" in r.getMessage() and "502" in r.getMessage()
+               for r in caplog.records)
+    assert not any(r.exc_info or r.levelno >= logging.ERROR or "Traceback" in r.getMessage()
+                   for r in caplog.records), \
+        [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 # --- re-creating a UID -------------------------------------------------------------------------
