@@ -30,6 +30,8 @@ def _serve(args: argparse.Namespace) -> int:
     from .server import load_configuration, make_server, serve_logging
 
     configuration = load_configuration(args.config)
+    if args.workers > 1:        # refused before anything is set up
+        _check_workers(configuration, args.workers)
     serve_logging(configuration, verbose=args.verbose)
     if args.workers > 1:
         return _serve_workers(configuration, args)
@@ -39,13 +41,17 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_workers(configuration, args: argparse.Namespace) -> int:
+def _check_workers(configuration, count: int) -> None:
     from radicale_plugin.options import PLUGIN_SCHEMA, settings_from
 
+    from .workers import check_shared_database
+
+    check_shared_database(settings_from(configuration.copy(PLUGIN_SCHEMA)).database, count)
+
+
+def _serve_workers(configuration, args: argparse.Namespace) -> int:
     from . import workers
 
-    workers.check_shared_database(settings_from(configuration.copy(PLUGIN_SCHEMA)).database,
-                                  args.workers)
     for handler in logging.getLogger().handlers:    # which worker says what
         handler.setFormatter(logging.Formatter(
             "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"))
