@@ -156,3 +156,15 @@ END:VCALENDAR\r
 
 def ical(uid: str, summary: str, hour: int = 9) -> str:
     return EVENT.format(uid=uid, summary=summary, hour=hour)
+
+
+def unreported(before: dict, now: dict, changes: dict) -> tuple[dict, dict]:
+    """What an old sync token reported against what it missed (href -> ETag, 404 gone) from
+    the view ``before`` to the view ``now``. RFC 6578 lets a server report the removal of a
+    member the client never saw (made and deleted since the token): allowed, ignored by
+    clients; nothing else extra."""
+    missed = {href: etag for href, etag in now.items() if before.get(href) != etag}
+    missed.update((href, 404) for href in before.keys() - now.keys())
+    reported = {href: etag for href, etag in changes.items()
+                if not (etag == 404 and href not in before and href not in now)}
+    return reported, missed
