@@ -172,8 +172,12 @@ class Deadlines:
 
     def push(self, watch: Watch) -> None:
         with self._wake:
+            # The thread sleeps until the earliest deadline; only an earlier one needs it
+            # awake (waking it for every request took the GIL from the requests).
+            earliest = not self._heap or watch.deadline < self._heap[0][0]
             heapq.heappush(self._heap, (watch.deadline, id(watch), watch))
-            self._wake.notify()
+            if earliest:
+                self._wake.notify()
 
     def stop(self) -> None:
         with self._wake:
