@@ -109,13 +109,16 @@ def test_a_failing_sync_in_the_server_logs_and_stores_no_event_text(setup, datab
                 "SELECT last_error FROM calendars WHERE google_id = :g"),
                 {"g": alice["account"]}).scalar(), timeout=60, what="the sync to fail")
         engine.dispose()
+        # The failure is logged, with its reason (after it is stored: wait for the line
+        # before stopping the server).
+        wait_for(lambda: "sabotage" in Path(server.log).read_text(), timeout=30,
+                 what="the failure in the server's log")
     finally:
         server.proc.terminate()
         server.proc.wait(30)
     assert "sabotage" in error
     assert_no_event_text(error)
     log = Path(server.log).read_text()
-    assert "sabotage" in log            # the failure is logged, with its reason
     assert_no_event_text(log)
     status = gcaldav("status", "--config", str(config))
     assert "sabotage" in status.stdout
