@@ -14,16 +14,6 @@ from .errors import GoogleError, SyncTokenInvalid
 PAGE_SIZE = 2500    # Google's maximum for events.list
 
 
-def _events(service):
-    """The service's ``events`` collection, built once per service object (each thread has
-    its own): building it renders every method's documentation, which was half the CPU of a
-    sync that found no change."""
-    found = getattr(service, "_gcaldav_events", None)
-    if found is None:
-        found = service._gcaldav_events = service.events()
-    return found
-
-
 def list_events(client: GoogleClient, calendar_id: str, sync_token: str | None = None,
                 page_size: int = PAGE_SIZE) -> tuple[list[dict], str | None]:
     """Every event (all pages), or with ``sync_token`` every change since it, deleted ones
@@ -33,7 +23,7 @@ def list_events(client: GoogleClient, calendar_id: str, sync_token: str | None =
         params = dict(calendarId=calendar_id, maxResults=page_size, pageToken=page)
         if sync_token:
             params["syncToken"] = sync_token
-        return _events(service).list(**params)
+        return service.events().list(**params)
     try:
         return client.list_pages(request)
     except GoogleError as exc:
@@ -43,25 +33,25 @@ def list_events(client: GoogleClient, calendar_id: str, sync_token: str | None =
 
 
 def get(client: GoogleClient, calendar_id: str, event_id: str) -> dict:
-    return client.call(lambda service: _events(service).get(calendarId=calendar_id,
+    return client.call(lambda service: service.events().get(calendarId=calendar_id,
                                                             eventId=event_id))
 
 
 def insert(client: GoogleClient, calendar_id: str, body: dict, *, send_updates: str) -> dict:
-    return client.call(lambda service: _events(service).insert(
+    return client.call(lambda service: service.events().insert(
         calendarId=calendar_id, body=body, sendUpdates=send_updates))
 
 
 def patch(client: GoogleClient, calendar_id: str, event_id: str, body: dict, *,
           send_updates: str, etag: str | None = None) -> dict:
-    return client.call(lambda service: _events(service).patch(
+    return client.call(lambda service: service.events().patch(
         calendarId=calendar_id, eventId=event_id, body=body, sendUpdates=send_updates),
         headers=_if_match(etag))
 
 
 def delete(client: GoogleClient, calendar_id: str, event_id: str, *, send_updates: str,
            etag: str | None = None) -> None:
-    client.call(lambda service: _events(service).delete(
+    client.call(lambda service: service.events().delete(
         calendarId=calendar_id, eventId=event_id, sendUpdates=send_updates),
         headers=_if_match(etag))
 
@@ -69,7 +59,7 @@ def delete(client: GoogleClient, calendar_id: str, event_id: str, *, send_update
 def watch(client: GoogleClient, calendar_id: str, body: dict) -> dict:
     """Open a push channel on the calendar's events. Not retried after a lost answer: a
     retry would reuse the channel id, which Google refuses."""
-    return client.call(lambda service: _events(service).watch(calendarId=calendar_id,
+    return client.call(lambda service: service.events().watch(calendarId=calendar_id,
                                                               body=body),
                        retry_connection_errors=False)
 
