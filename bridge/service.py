@@ -68,7 +68,8 @@ class Bridge:
         self.engine.observers.append(self.sign_in)
         self.engine.push_healthy = self._push_healthy
         self.engine.client_read = self._client_read
-        self.notifications = Notifications(self.store, self.metrics, self._on_change)
+        self.notifications = Notifications(self.store, self.metrics, self._on_change,
+                                           self._on_channel_renewed)
         self.scheduler: Scheduler | None = None     # background work, while serving
         self._users_seen: set[str] = set()
 
@@ -485,6 +486,11 @@ class Bridge:
         scheduler = self.scheduler
         if scheduler is not None:       # without it, polling picks the change up
             scheduler.notify(kind, key)
+
+    def _on_channel_renewed(self, account_id: int) -> None:
+        scheduler = self.scheduler
+        if scheduler is not None:       # without it, nothing watches or stops channels
+            scheduler.channel_renewed(account_id)
 
     def _remember_error(self, kind: Kind, key: int, seconds: float,
                         error: Exception | None) -> None:

@@ -4,9 +4,10 @@ requests.
 A notification is accepted only if its channel id names a channel we created and have not
 stopped, its token matches, and (once known) its resource id is the channel's. Anything else
 is refused and logged and triggers nothing. ``sync`` messages (channel start) only confirm
-that the channel delivers; ``exists`` asks for a sync of the watched resource. Duplicates
-(same channel and message number) are acknowledged and dropped, also when the copies reach
-different processes: the first to claim the message in the store's leases syncs.
+that the channel delivers (a renewal then supersedes its predecessor); ``exists`` asks for a
+sync of the watched resource. Duplicates (same channel and message number) are acknowledged
+and dropped, also when the copies reach different processes: the first to claim the message
+in the store's leases syncs.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ CLAIM_PREFIX = "push-message:"
 
 class Notifications:
     def __init__(self, store: Store, metrics: Metrics,
-                 on_change: Callable[[str, int], None]):
+                 on_change: Callable[[str, int], None],
+                 on_renewal: Callable[[int], None]):
         self.store, self.metrics, self.on_change = store, metrics, on_change
+        self.on_renewal = on_renewal
         self._lock = threading.Lock()
         self._forgotten = time.monotonic()
 
@@ -59,6 +62,8 @@ class Notifications:
             return self._refuse(403, "expired_channel", channel_id, remote)
         if row.confirmed is None:
             stored.confirm(self.store, channel_id)
+            if stored.renews(self.store, row):
+                self.on_renewal(row.account_id)
         if state == "sync":
             return self._accept("sync")
         if self._duplicate(channel_id, number):

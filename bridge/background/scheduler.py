@@ -149,6 +149,12 @@ class Scheduler:
         """A push notification: the resource changed."""
         self.queue.request((kind, key), PUSH_DELAY)
 
+    def channel_renewed(self, account_id: int) -> None:
+        """A renewal's first message arrived: the channel it supersedes is stopped now rather
+        than at the next tick (until then Google announces every change on both, and once
+        the old one has expired it can no longer be stopped)."""
+        self._submit(lambda: self._maintain(account_id), 0.0, "default")
+
     def client_read(self, calendar_id: int) -> None:
         self._reads[calendar_id] = time.time()
 

@@ -88,6 +88,15 @@ def healthy(store: Store, kind: Kind | str, key: int, address: str,
             channels.c.expiration > time.time() + margin).limit(1)).first() is not None
 
 
+def renews(store: Store, row: Channel) -> bool:
+    """Another active channel watches what ``row`` watches: ``row`` is its renewal."""
+    with store.engine.connect() as conn:
+        return conn.execute(select(channels.c.id).where(
+            channels.c.kind == row.kind, key_column(row.kind) == (
+                row.account_id if Kind(row.kind).per_account else row.calendar_id),
+            channels.c.state == "active", channels.c.id != row.id).limit(1)).first() is not None
+
+
 def _channels(store: Store, *where) -> list[Channel]:
     with store.engine.connect() as conn:
         return [records.channel(r) for r in conn.execute(

@@ -178,8 +178,9 @@ def test_dropped_notifications_are_caught_by_the_polling_fallback(make_bridge, a
 def test_channels_are_renewed_before_expiry_and_notifications_keep_flowing(
         make_bridge, alice, control, wait_for):
     cal = alice["account"]
-    # A 4 s life renews 1 s before expiry: room for a scheduler slowed by a loaded machine.
-    server = make_bridge(alice, push=True, channel_ttl=4, **QUIET)
+    # A 6 s life renews 1.5 s before expiry: room for a scheduler slowed by a loaded machine
+    # to stop the old channel (once it has expired, it can no longer be stopped).
+    server = make_bridge(alice, push=True, channel_ttl=6, **QUIET)
     push_ready(server, wait_for)
     calendar_id = server.bridge.store.calendar_by_slug(
         "alice", urlsplit(server.calendar_url(cal)).path.split("/")[2]).id
@@ -194,11 +195,14 @@ def test_channels_are_renewed_before_expiry_and_notifications_keep_flowing(
     watcher = threading.Thread(target=watch_health)
     watcher.start()
     try:
+        # Both must happen before the first channel expires; a second more tells late apart
+        # from never.
         renewed = wait_for(lambda: (c := channel_of(server, calendar_id)) and c.id != first.id
-                           and c.confirmed and c, 5, "a renewed channel")
+                           and c.confirmed and c, first.expiration - time.time() + 1,
+                           "a renewed channel")
         assert renewed.created < first.expiration
-        wait_for(lambda: emulator_channel(control, first.id)["stopped_at"], 5,
-                 "the old channel to be stopped at Google")
+        wait_for(lambda: emulator_channel(control, first.id)["stopped_at"],
+                 first.expiration - time.time() + 1, "the old channel to be stopped at Google")
         wait_for(lambda: time.time() > first.expiration + 0.5, 5, "the first expiry")
         url = server.calendar_url(cal)
         token, _ = server.sync_collection(url)
