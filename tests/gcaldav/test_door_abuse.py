@@ -95,7 +95,7 @@ def test_a_put_of_too_many_lines_is_refused_before_parsing(server, alice):
     answer = server.session.put(server.calendar_url(alice["account"]) + "lines.ics", data=body,
                                 headers={"Content-Type": "text/calendar"})
     assert answer.status_code == 413 and "lines per resource" in answer.text
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 5       # not after seconds of parsing
 
 
 def test_a_put_beyond_one_resources_size_is_refused_before_the_body(server):
@@ -103,7 +103,7 @@ def test_a_put_beyond_one_resources_size_is_refused_before_the_body(server):
     status, text = exchange(server, request("PUT", "/alice/x/a.ics", f"Authorization: {AUTH}",
                                             "Content-Length: 1000001"))
     assert status == 413 and "limit: resource size" in text
-    assert time.monotonic() - started < 2           # nothing of the body was waited for
+    assert time.monotonic() - started < 5           # nothing of the body was waited for
 
 
 def test_a_put_with_an_endless_line_is_refused_before_parsing(server, alice):
@@ -115,7 +115,7 @@ def test_a_put_with_an_endless_line_is_refused_before_parsing(server, alice):
     answer = server.session.put(server.calendar_url(alice["account"]) + "long.ics", data=body,
                                 headers={"Content-Type": "text/calendar"})
     assert answer.status_code == 413 and "limit: line length" in answer.text
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 5       # not after seconds of parsing
 
 
 def test_chunked_body_needs_a_length(server):
@@ -159,7 +159,7 @@ def test_headers_sent_a_byte_at_a_time_are_cut_off_at_the_header_deadline(server
             sock.close()
     assert len(cut) == 2, f"still connected after {4 * HEADER_TIMEOUT} s"
     for seconds, status in cut.values():
-        assert HEADER_TIMEOUT <= seconds < HEADER_TIMEOUT + 1.5 and status == 408
+        assert HEADER_TIMEOUT <= seconds < HEADER_TIMEOUT + 2.5 and status == 408
     assert server.session.request("PROPFIND", server.url + "/alice/",
                                   headers={"Depth": "0"}).status_code == 207
 
@@ -180,7 +180,7 @@ def test_a_body_sent_a_byte_at_a_time_is_cut_off(server):
             time.sleep(0.25)        # a slow sender's pace, not a synchronisation
             assert time.monotonic() - started < 4 * HEADER_TIMEOUT, "never cut off"
         status, _ = read_answer(sock)
-    assert status == 408 and cut < HEADER_TIMEOUT + 0.5 + 1.5
+    assert status == 408 and cut < HEADER_TIMEOUT + 0.5 + 2.5
     assert server.session.request("PROPFIND", server.url + "/alice/",
                                   headers={"Depth": "0"}).status_code == 207
 

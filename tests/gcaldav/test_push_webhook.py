@@ -168,11 +168,11 @@ def test_dropped_notifications_are_caught_by_the_polling_fallback(make_bridge, a
     control.post("/push/faults", {"drop": 1})
     started = time.monotonic()
     new = control.post(f"/calendars/{cal}/events", event("Dropped"))
-    wait_visible(server, wait_for, url, token, {href(server, cal, new["id"])}, 4.0)
+    wait_visible(server, wait_for, url, token, {href(server, cal, new["id"])}, 10.0)
     accepted = server.bridge.metrics.registry.get_sample_value(
         "gcaldav_push_notifications_total", {"outcome": "accepted", "reason": "change"})
     assert not accepted                 # it really came by polling
-    assert time.monotonic() - started < 1.5 + 1.5
+    assert time.monotonic() - started < 1.5 + 3     # the push-time poll, not the hourly one
 
 
 def test_channels_are_renewed_before_expiry_and_notifications_keep_flowing(

@@ -148,7 +148,7 @@ def test_an_account_over_its_google_budget_waits_then_pauses_alone(
         caplog.set_level(logging.WARNING, "bridge.google.budget")
         started = time.monotonic()
         scheduler.start()
-        wait_for(visible, 3, "the quiet account's change")
+        wait_for(visible, 10, "the quiet account's change")
         wait_for(lambda: scheduler.paused.active(noisy_id), 5, "the noisy account's pause")
         elapsed = time.monotonic() - started
         calls = sum(control.calls().values()) - control.calls().get("oauth.token", 0)
