@@ -118,7 +118,7 @@ def test_one_accounts_burst_leaves_workers_to_the_others(settings, accounts, con
         latency = time.monotonic() - started
         print(f"{burst}: the quiet account's change in the store after {latency:.2f} s")
         # Nine slow syncs on four FIFO workers would keep it waiting at least one SLOW.
-        assert latency < SLOW * 0.8, latency
+        assert latency < SLOW, latency
         assert runs.ended(noisy_id) < NOISY_CALENDARS      # the burst was still going
         wait_for(lambda: runs.ended(noisy_id) >= 4, 3 * SLOW, "more of the burst")
         assert runs.most_at_once(noisy_id) == 2             # its share, never more
