@@ -148,6 +148,8 @@ class Emulator:
             result = handler(call, **args)
         except errors.ApiError as exc:
             result = exc
+        if fault and fault.kind == "slow_reply":
+            time.sleep(fault.seconds)   # the answer was read before; the world moves on
         if fault and fault.kind == "lose_reply":
             drop_connection(environ)    # whatever happened is done; the client never hears
         response = _reply(result, pretty)

@@ -1,8 +1,9 @@
 """Fault injection: make the next N API requests fail the way Google fails.
 
 Kinds: ``error`` (a status with Google's body, e.g. 403 rateLimitExceeded, 429 with
-Retry-After, 503 backendError), ``delay`` (answer late), ``disconnect`` (close the connection
-before doing anything), ``lose_reply`` (apply the request, then close the connection, so
+Retry-After, 503 backendError), ``delay`` (answer late), ``slow_reply`` (apply the request,
+then answer late: what it describes may have changed by the time it arrives, as over a slow
+link), ``disconnect`` (close the connection before doing anything), ``lose_reply`` (apply the request, then close the connection, so
 the client cannot know it succeeded) and ``truncate`` (apply the request, then send only the
 first half of the answer's body: with ``cut`` "close" the headers promise the whole body and
 the connection closes mid-body; with "short" the answer looks complete but its body stops
@@ -19,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from . import errors
 
-KINDS = ("error", "delay", "disconnect", "lose_reply", "truncate")
+KINDS = ("error", "delay", "slow_reply", "disconnect", "lose_reply", "truncate")
 CUTS = ("close", "short")
 
 

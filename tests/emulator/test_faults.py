@@ -11,10 +11,13 @@ import socket
 import time
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import httplib2
 import pytest
 from googleapiclient.errors import HttpError
+
+from tests.support import wait_for
 
 CONNECTION_ERRORS = (ConnectionError, http.client.HTTPException, httplib2.HttpLib2Error,
                      socket.error)
@@ -120,6 +123,18 @@ def test_fault_scoped_to_a_calendar_spares_the_others(svc, control, alice):
     assert listing(svc).execute()["kind"] == "calendar#events"          # primary: untouched
     assert http_error(svc.events().list(calendarId=team)).resp.status == 404
     assert svc.events().list(calendarId=team).execute()["items"] == []   # used up
+
+
+def test_a_slow_reply_is_applied_before_it_is_answered(svc, service_for, alice, control):
+    other = service_for(alice)          # a connection of its own (httplib2 is not shared)
+    warm(svc)
+    fault(control, "slow_reply", method="events.insert", seconds=3.0)
+    slow = ThreadPoolExecutor(1).submit(
+        other.events().insert(calendarId="primary", body=event_body(summary="Slow")).execute)
+    listed = wait_for(lambda: [e for e in listing(svc).execute()["items"]
+                               if e["summary"] == "Slow"], 10, "the insert to be applied")
+    assert not slow.done()                          # its answer still on its way
+    assert slow.result(10)["id"] == listed[0]["id"]
 
 
 def test_count_two_hits_exactly_two_requests(svc, control):
