@@ -186,6 +186,19 @@ class CalendarWriter:
         colors = google_colors(changes[COLOR]) if changes.get(COLOR) else None
         kept: dict = {}
         _merge_other(kept, other)
+        # Under the account's list lease: a list sync that read Google before the insert
+        # would otherwise forget the new calendar, or store it under a slug of its own.
+        with self.store.leases.exclusive(Kind.CALENDAR_LIST, account.id):
+            calendar_id = self._insert(account, slug, body, colors, kept)
+        try:
+            self.engine.sync_calendar(calendar_id)
+        except GoogleError as exc:      # created; the next request's sync catches up
+            log.warning("first sync of new calendar %s failed: %s", calendar_id, exc)
+        return calendar_id
+
+    def _insert(self, account, slug: str, body: dict, colors: dict | None, kept: dict) -> int:
+        """``calendars.insert``, then the collection at ``slug``; undone at Google if it
+        cannot be stored."""
         client = self.client_for(account.id)
         try:
             created = google_calendars.insert(client, body)
@@ -206,10 +219,6 @@ class CalendarWriter:
         except (GoogleError, errors.BridgeError) as exc:
             self._undo_create(client, created["id"])
             raise _refused(exc) if isinstance(exc, GoogleError) else exc from None
-        try:
-            self.engine.sync_calendar(calendar_id)
-        except GoogleError as exc:      # created; the next request's sync catches up
-            log.warning("first sync of new calendar %s failed: %s", calendar_id, exc)
         return calendar_id
 
     @staticmethod
@@ -233,7 +242,10 @@ class CalendarWriter:
             raise errors.Unsupported("The primary calendar of a Google account cannot be "
                                      "deleted.")
         client = self.client_for(calendar.account_id)
-        with self.store.leases.exclusive(Kind.EVENTS, calendar_id):
+        # The list lease first (the order list syncs take them in): a list sync that read
+        # Google before the delete would otherwise bring the calendar back.
+        with self.store.leases.exclusive(Kind.CALENDAR_LIST, calendar.account_id), \
+                self.store.leases.exclusive(Kind.EVENTS, calendar_id):
             try:
                 if calendar.access_role == "owner":
                     google_calendars.delete(client, calendar.google_id)

@@ -38,14 +38,18 @@ class TaskListWriter:
             raise errors.Unsupported("No linked Google account of this user grants access to "
                                      "Google Tasks, so no task lists can be made; sign in "
                                      "again allowing Tasks.", component="VTODO")
-        try:
-            entry = google_tasks.insert_tasklist(self.client_for(account.id), title)
-        except GoogleError as exc:
-            raise from_google(exc) from None
-        with self.store.write() as tx:
-            calendar_id = tx.upsert_calendar(account.id, account.user_id, entry["id"],
-                                             slug_base=slug, summary=entry.get("title", title),
-                                             access_role="owner", kind=Kind.TASKS.value)
+        # Under the account's list lease: a list sync that read Google before the insert
+        # would otherwise forget the new list, or store it under a slug of its own.
+        with self.store.leases.exclusive(Kind.CALENDAR_LIST, account.id):
+            try:
+                entry = google_tasks.insert_tasklist(self.client_for(account.id), title)
+            except GoogleError as exc:
+                raise from_google(exc) from None
+            with self.store.write() as tx:
+                calendar_id = tx.upsert_calendar(
+                    account.id, account.user_id, entry["id"], slug_base=slug,
+                    summary=entry.get("title", title), access_role="owner",
+                    kind=Kind.TASKS.value)
         self.engine.sync_calendar(calendar_id)
         return calendar_id
 
