@@ -79,7 +79,11 @@ class CalendarWriter:
                        other: dict[str, str | None]) -> None:
         """``changes``: GOOGLE_HELD names → new value (None: removed); ``other``: any other
         property tag → text (None: removed), kept locally."""
-        with self.store.leases.exclusive(Kind.EVENTS, calendar_id):
+        account_id = self.store.calendar(calendar_id).account_id
+        # The list lease first (the order list syncs take them in): a list sync that read
+        # Google before this change would otherwise store the old values again.
+        with self.store.leases.exclusive(Kind.CALENDAR_LIST, account_id), \
+                self.store.leases.exclusive(Kind.EVENTS, calendar_id):
             calendar = self.store.calendar(calendar_id)
             if calendar.read_only:
                 raise errors.ReadOnly("This calendar is shared with you read-only; its "

@@ -64,7 +64,11 @@ class TaskListWriter:
 
     def rename(self, calendar_id: int, title: str) -> None:
         """The list's title on Google (its displayname here)."""
-        with self.engine.lease(calendar_id):
+        account_id = self.store.calendar(calendar_id).account_id
+        # The list lease first, as list syncs take them: one that read Google before the
+        # rename would otherwise store the old title again.
+        with self.store.leases.exclusive(Kind.CALENDAR_LIST, account_id), \
+                self.engine.lease(calendar_id):
             calendar = self.store.calendar(calendar_id)
             try:
                 entry = google_tasks.rename_tasklist(self.client_for(calendar.account_id),

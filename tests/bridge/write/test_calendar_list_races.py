@@ -1,6 +1,6 @@
-"""A collection made or deleted while a sync of the account's calendar list is on its way
-back from Google keeps its outcome: the list sync, which read Google before, neither forgets
-the new collection nor brings the deleted one back."""
+"""A collection made, renamed or deleted while a sync of the account's calendar list is on
+its way back from Google keeps its outcome: the list sync, which read Google before, neither
+forgets the new collection, nor restores the old name, nor brings the deleted one back."""
 
 from __future__ import annotations
 
@@ -65,3 +65,17 @@ def test_a_calendar_deleted_meanwhile_stays_deleted(bridge, control, new_account
     bridge.delete_calendar(old.id)
     syncing.result(10)
     assert "Old" not in {c.name for c in bridge.store.calendars_of_account(account_id)}
+
+
+@pytest.mark.parametrize("component, method", [("VEVENT", "calendarList.list"),
+                                               ("VTODO", "tasklists.list")])
+def test_a_collection_renamed_meanwhile_keeps_its_new_name(bridge, new_account,
+                                                           list_sync_in_flight, component,
+                                                           method):
+    account_id = bridge.link_info("alice", {**new_account("races"), "scopes": SCOPES})
+    made = bridge.create_collection("alice", "errands", {"name": "Errands"},
+                                    component=component)
+    syncing = list_sync_in_flight(account_id, method)
+    bridge.set_properties(made.id, {"name": "Chores"})
+    syncing.result(10)
+    assert bridge.store.calendar(made.id).name == "Chores"
