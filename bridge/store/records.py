@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from functools import cache
+from typing import Mapping
 
 from sqlalchemy.engine import Row
 
@@ -16,9 +17,14 @@ def _names(cls) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
 
 
-def _build(cls, row: Row, **renamed):
+def _columns(row: Row | Mapping) -> Mapping:
+    """A row's values by column key (a mapping, as a prepared read answers, as it is)."""
+    return row._mapping if isinstance(row, Row) else row
+
+
+def _build(cls, row: Row | Mapping, **renamed):
     """A record from the row's columns of the same name; ``renamed`` gives the others."""
-    m = row._mapping
+    m = _columns(row)
     return cls(**{n: renamed[n] if n in renamed else m[n] for n in _names(cls)})
 
 
@@ -27,8 +33,8 @@ def account(row: Row) -> Account:
     return _build(Account, row, credential_type=row.kind)
 
 
-def calendar(row: Row) -> Calendar:
-    return _build(Calendar, row, kind=Kind(row.kind))
+def calendar(row: Row | Mapping) -> Calendar:
+    return _build(Calendar, row, kind=Kind(_columns(row)["kind"]))
 
 
 def sync_state(row: Row) -> SyncState:
@@ -39,9 +45,9 @@ def item(row: Row) -> Item:
     return _build(Item, row)
 
 
-def item_prefixed(row: Row, prefix: str) -> Item:
+def item_prefixed(row: Row | Mapping, prefix: str) -> Item:
     """From columns labelled ``prefix`` + field name (an item joined to another table)."""
-    m = row._mapping
+    m = _columns(row)
     return Item(**{n: m[prefix + n] for n in _names(Item)})
 
 

@@ -4,7 +4,9 @@ Building a SQLAlchemy statement costs more than running it on SQLite (about 50 Â
 20), and a GET made five of them: user, calendar, its copies, its account, the item. Here the
 calendar comes with what deciding whether it is served needs (its account's sign-in state,
 how many of the user's accounts list the same Google calendar) and, for a request on one
-resource, that resource: one query, built at import and run with parameters.
+resource, that resource: one query, built at import and run with parameters. The one-row
+reads are ``Prepared`` (compiled once per dialect, run without SQLAlchemy's per-execution
+set-up, which cost more than the query itself: see prepared.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import and_, bindparam, func, select
 
 from ..model import Calendar, Item
 from . import records
+from .prepared import Prepared
 from .schema import accounts, calendars, items, users
 from .store import Store
 
@@ -40,10 +43,10 @@ def _calendar_query(*columns, item=None):
 
 _item = items.alias("item")
 ITEM_PREFIX = "item_"
-_CALENDAR = _calendar_query()
-_CALENDAR_AND_ITEM = _calendar_query(*(c.label(ITEM_PREFIX + c.name) for c in _item.c),
-                                     item=_item)
-_USER = select(users.c.id).where(users.c.name == bindparam("user"))
+_CALENDAR = Prepared(_calendar_query())
+_CALENDAR_AND_ITEM = Prepared(_calendar_query(*(c.label(ITEM_PREFIX + c.name) for c in _item.c),
+                                              item=_item))
+_USER = Prepared(select(users.c.id).where(users.c.name == bindparam("user")))
 _ITEMS = select(items).where(items.c.calendar_id == bindparam("calendar_id"),
                              items.c.deleted.is_(False),
                              items.c.href.in_(bindparam("hrefs", expanding=True)))
@@ -65,20 +68,18 @@ def calendar(store: Store, user: str, slug: str, href: str | None = None) -> Req
     params = {"user": user, "slug": slug}
     if href is not None:
         params["href"] = href
-    with store.reader.connect() as conn:
-        row = conn.execute(_CALENDAR if href is None else _CALENDAR_AND_ITEM, params).first()
+    row = (_CALENDAR if href is None else _CALENDAR_AND_ITEM).first(store.reader, params)
     if row is None:
         return None
     item = None
-    if href is not None and row._mapping[ITEM_PREFIX + "id"] is not None:
+    if href is not None and row[ITEM_PREFIX + "id"] is not None:
         item = records.item_prefixed(row, ITEM_PREFIX)
-    return Requested(records.calendar(row), row.account_state == "needs_sign_in", row.copies,
-                     item)
+    return Requested(records.calendar(row), row["account_state"] == "needs_sign_in",
+                     row["copies"], item)
 
 
 def user_exists(store: Store, user: str) -> bool:
-    with store.reader.connect() as conn:
-        return conn.execute(_USER, {"user": user}).first() is not None
+    return _USER.first(store.reader, {"user": user}) is not None
 
 
 def items(store: Store, calendar_id: int, hrefs: Iterable[str]) -> list[Item]:
