@@ -364,9 +364,12 @@ class Bridge:
                         if a.email == email.strip().lower()), None)
         if account is None:
             raise errors.NotFound(f"{user} has no linked Google account {email}.")
-        linked_accounts.stop_channels(self.store, lambda: self.client_for(account.id),
-                                      account.id)
-        calendar_ids = linked_accounts.remove(self.store, self.credentials, account)
+        # Under the account's list lease: a list sync already reading Google finishes first
+        # (afterwards it would store calendars of an account that no longer exists).
+        with self.store.leases.exclusive(Kind.CALENDAR_LIST, account.id):
+            linked_accounts.stop_channels(self.store, lambda: self.client_for(account.id),
+                                          account.id)
+            calendar_ids = linked_accounts.remove(self.store, self.credentials, account)
         with self._clients_lock:
             self._clients.pop(account.id, None)
         return len(calendar_ids)

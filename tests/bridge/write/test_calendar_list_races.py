@@ -1,6 +1,7 @@
-"""A collection made, renamed or deleted while a sync of the account's calendar list is on
-its way back from Google keeps its outcome: the list sync, which read Google before, neither
-forgets the new collection, nor restores the old name, nor brings the deleted one back."""
+"""A collection made, renamed or deleted (or its account unlinked) while a sync of the
+account's calendar list is on its way back from Google keeps its outcome: the list sync,
+which read Google before, neither forgets the new collection, nor restores the old name, nor
+brings back the deleted one or the unlinked account's calendars."""
 
 from __future__ import annotations
 
@@ -79,3 +80,14 @@ def test_a_collection_renamed_meanwhile_keeps_its_new_name(bridge, new_account,
     bridge.set_properties(made.id, {"name": "Chores"})
     syncing.result(10)
     assert bridge.store.calendar(made.id).name == "Chores"
+
+
+def test_an_account_unlinked_meanwhile_stays_unlinked(bridge, new_account,
+                                                      list_sync_in_flight):
+    account = new_account("races")
+    account_id = bridge.link_info("alice", account)
+    syncing = list_sync_in_flight(account_id, "calendarList.list")
+    bridge.unlink("alice", account["account"])
+    syncing.result(10)
+    assert bridge.store.calendars_of_account(account_id) == []
+    assert bridge.store.accounts("alice") == []
