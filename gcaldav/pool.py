@@ -126,7 +126,10 @@ class Watch:
 
     def done(self) -> None:
         with self._lock:
+            if self._done:
+                return
             self._done = True
+        self._owner.drop(self)
 
     def extend(self, seconds: float) -> None:
         """A new deadline: the grace (``header_timeout``) plus ``seconds`` from now."""
@@ -155,7 +158,10 @@ class Watch:
 
 
 class Deadlines:
-    """One thread that expires the watches whose deadline passed."""
+    """One thread that expires the watches whose deadline passed. A watch leaves the heap
+    once its request is read and when its deadline moves, so the thread wakes for the
+    connections still being read only: left in, every request's entries woke it
+    ``header_timeout`` later, a GIL hand-off in the middle of the requests of that time."""
 
     def __init__(self, seconds: float):
         self.seconds = seconds
@@ -172,12 +178,27 @@ class Deadlines:
 
     def push(self, watch: Watch) -> None:
         with self._wake:
+            self._remove(watch)
             # The thread sleeps until the earliest deadline; only an earlier one needs it
             # awake (waking it for every request took the GIL from the requests).
             earliest = not self._heap or watch.deadline < self._heap[0][0]
             heapq.heappush(self._heap, (watch.deadline, id(watch), watch))
             if earliest:
                 self._wake.notify()
+
+    def drop(self, watch: Watch) -> None:
+        with self._wake:
+            self._remove(watch)
+
+    def _remove(self, watch: Watch) -> None:
+        """Its entry (at most one) out of the heap: a scan of the connections being read."""
+        for n, entry in enumerate(self._heap):
+            if entry[2] is watch:
+                last = self._heap.pop()
+                if n < len(self._heap):
+                    self._heap[n] = last
+                    heapq.heapify(self._heap)
+                return
 
     def stop(self) -> None:
         with self._wake:
