@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from bridge.model import Kind
 from bridge.store import channels as stored
 from bridge.sync.resources import href_for
 from gcaldav.web.routes import WEBHOOK_PATH
@@ -28,15 +29,17 @@ def event(summary: str, hour: int = 9) -> dict:
 
 
 def push_ready(server, wait_for) -> None:
-    """Every calendar and calendar list of alice is watched by a confirmed channel."""
+    """Every calendar and calendar list of alice is watched by a confirmed channel, and the
+    syncs every server makes at start are done (their Google calls are not the test's)."""
     bridge = server.bridge
 
     def ready():
-        channels = bridge.scheduler.channels
+        channels, queue = bridge.scheduler.channels, bridge.scheduler.queue
         accounts = bridge.store.accounts("alice")
-        return all(channels.healthy("list", a.id) and all(
-            channels.healthy("events", c.id) for c in bridge.store.calendars_of_account(a.id))
-            for a in accounts)
+        return all(channels.healthy("list", a.id) and not queue.busy((Kind.CALENDAR_LIST, a.id))
+                   and all(channels.healthy("events", c.id) and not queue.busy((c.kind, c.id))
+                           for c in bridge.store.calendars_of_account(a.id))
+                   for a in accounts)
     wait_for(ready, 10, "push channels on every calendar")
 
 
