@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from bridge.model import Kind
 from bridge.store import channels as stored
 from bridge.sync.resources import href_for
 from gcaldav.web.routes import WEBHOOK_PATH
@@ -34,12 +33,11 @@ def push_ready(server, wait_for) -> None:
     bridge = server.bridge
 
     def ready():
-        channels, queue = bridge.scheduler.channels, bridge.scheduler.queue
+        channels = bridge.scheduler.channels
         accounts = bridge.store.accounts("alice")
-        return all(channels.healthy("list", a.id) and not queue.busy((Kind.CALENDAR_LIST, a.id))
-                   and all(channels.healthy("events", c.id) and not queue.busy((c.kind, c.id))
-                           for c in bridge.store.calendars_of_account(a.id))
-                   for a in accounts)
+        return server.start_up_synced() and all(channels.healthy("list", a.id) and all(
+            channels.healthy("events", c.id) for c in bridge.store.calendars_of_account(a.id))
+            for a in accounts)
     wait_for(ready, 10, "push channels on every calendar")
 
 

@@ -13,6 +13,7 @@ import caldav
 import pytest
 import requests
 
+from bridge.model import Kind
 from gcaldav.configfile import bridge_config
 from radicale_plugin.options import PLUGIN_SCHEMA, settings_from
 from radicale_plugin.registry import lookup, register
@@ -41,7 +42,18 @@ class BridgeServer:
                                        kwargs={"poll_interval": 0.05})
         self.thread.start()
         self.session.auth = (self.user, self.password)
+        # Its Google calls are not the test's (tests count calls): a server started on a
+        # loaded machine may otherwise make them after the test reset the counts.
+        wait_for(lambda: self.start_up_synced(), 10, what=None)
         return self
+
+    def start_up_synced(self) -> bool:
+        """The syncs a server asks for at start (every calendar list and collection) ended."""
+        bridge = self.server.bridge
+        queue = bridge.scheduler.queue
+        return not any(queue.busy((Kind.CALENDAR_LIST, a.id)) or any(
+            queue.busy((c.kind, c.id)) for c in bridge.store.calendars_of_account(a.id))
+            for a in bridge.store.accounts())
 
     def stop(self) -> None:
         self.server.shutdown()
