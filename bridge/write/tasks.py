@@ -6,7 +6,9 @@ Tasks have no client-chosen id, so a create whose answer was lost cannot collide
 itself as an event insert does. Instead the insert is never resent blindly: after a lost
 answer the list is read and a task we do not know yet with exactly the sent fields is taken
 as ours. (Two identical tasks created at the same moment on another device would be
-indistinguishable; then one of them is adopted.)
+indistinguishable; then one of them is adopted.) If that read fails too, the client is told
+the outcome is unknown and the create is remembered: its retry looks again before inserting,
+also among the tasks a sync has stored meanwhile as Google's own.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from ..google import tasks as google_tasks
 from ..model import Calendar
 from ..store import Store
 from ..sync import SyncEngine
+from ..sync.tasks import uid_for
 from ..translate import ICalError, UnsupportedComponent
 from ..translate import tasks as translate
 from .errors import from_google
+from .resolve import OutcomeUnknown
 
 log = logging.getLogger(__name__)
 FIELDS = ("title", "notes", "due", "status", "completed")
@@ -32,6 +36,8 @@ class TaskWriter:
     def __init__(self, store: Store, engine: SyncEngine,
                  client_for: Callable[[int], GoogleClient]):
         self.store, self.engine, self.client_for = store, engine, client_for
+        # (list id, UID) -> (body, parent) of creates whose outcome Google left unknown
+        self._unsettled: dict[tuple[int, str], tuple[dict, str | None]] = {}
 
     # --- PUT ----------------------------------------------------------------------------------
 
@@ -51,7 +57,8 @@ class TaskWriter:
             client = self.client_for(calendar.account_id)
             try:
                 if not stored:
-                    task = self._create(client, calendar, new, parent_id)
+                    task = self._adopt_unsettled(client, calendar, new, parent_id) \
+                        or self._create(client, calendar, new, parent_id)
                 else:
                     task = self._update(client, calendar, _parse(current.text), new,
                                         stored[0], parent_id)
@@ -81,18 +88,46 @@ class TaskWriter:
         except Unavailable as exc:
             if exc.status:
                 raise
-            found = self._landed(client, calendar, body, parent_id)
+            try:
+                found = self._landed(client, calendar, body, parent_id)
+            except GoogleError as lookup:
+                self._unsettled[(calendar.id, new.uid)] = (body, parent_id)
+                raise OutcomeUnknown(f"looking the task up failed: {lookup}") from None
             if found is None:
                 raise
             log.info("task insert in list %s: answer lost, the task had landed", calendar.id)
             return found
 
+    def _adopt_unsettled(self, client: GoogleClient, calendar: Calendar,
+                         new: translate.ParsedTask, parent_id: str | None) -> dict | None:
+        """A create retried after Google left its outcome unknown: the task it made, if it
+        landed, brought up to what the client sends now."""
+        sent = self._unsettled.get((calendar.id, new.uid))
+        if sent is None:
+            return None
+        found = self._landed(client, calendar, *sent, synced_too=True)
+        del self._unsettled[(calendar.id, new.uid)]     # looked: the outcome is known now
+        if found is None:
+            return None
+        log.info("task create in list %s: an earlier attempt had landed", calendar.id)
+        if self.store.event_uids(calendar.id, [found["id"]]):   # a sync stored it as Google's
+            self.engine.store_removal(calendar, uid_for(found["id"]))
+        body = {k: v for k, v in new.fields.items() if v is not None}
+        changed = {k: v for k, v in body.items() if not _holds(found, {k: v})}
+        task = self._patch(client, calendar, found, changed) if changed else found
+        if task.get("parent") != parent_id:
+            task = google_tasks.move(client, calendar.google_id, task["id"], parent=parent_id)
+        return task
+
     def _landed(self, client: GoogleClient, calendar: Calendar, body: dict,
-                parent_id: str | None) -> dict | None:
-        """A task of the list we do not know that holds exactly ``body``, if just one."""
+                parent_id: str | None, *, synced_too: bool = False) -> dict | None:
+        """A task of the list we do not know that holds exactly ``body``, if just one (with
+        ``synced_too``, also one a sync stored as Google's own, not a client's)."""
         listed = google_tasks.list_tasks(client, calendar.google_id)
         known = self.store.event_uids(calendar.id, [t["id"] for t in listed])
-        matches = [t for t in listed if t["id"] not in known and t.get("parent") == parent_id
+        ours = {task_id for task_id, uid in known.items()
+                if not (synced_too and uid == uid_for(task_id))}
+        matches = [t for t in listed if t["id"] not in ours and t.get("parent") == parent_id
                    and _holds(t, body)]
         return matches[0] if len(matches) == 1 else None
 

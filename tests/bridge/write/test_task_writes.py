@@ -72,6 +72,25 @@ def test_a_create_whose_answer_was_lost_is_not_made_twice(linked, control):
     assert item.uid == "lost" and "SUMMARY:Only once" in item.text
 
 
+@pytest.mark.parametrize("synced_between", [False, True])
+def test_a_create_whose_outcome_stayed_unknown_is_not_made_twice_by_its_retry(
+        linked, control, synced_between):
+    bridge, list_id, path = linked
+    control.post("/faults", {"kind": "lose_reply", "method": "tasks.insert"})
+    control.post("/faults", {"kind": "error", "status": 503, "method": "tasks.list",
+                             "count": 100})     # the look-up after the lost answer fails too
+    with pytest.raises(errors.Upstream):
+        bridge.put(list_id, "lost.ics", vtodo("lost", "SUMMARY:Only once"))
+    control.delete("/faults")
+    if synced_between:                  # the landed task arrives as one of Google's own
+        bridge.engine.sync_calendar(list_id)
+        assert [i.uid for i in bridge.all_items(list_id)] != ["lost"]
+    item = bridge.put(list_id, "lost.ics", vtodo("lost", "SUMMARY:Only once", "PRIORITY:1"))
+    assert [t["title"] for t in google_tasks(control, path)] == ["Only once"]
+    assert [(i.uid, i.href) for i in bridge.all_items(list_id)] == [("lost", "lost.ics")]
+    assert "PRIORITY:1" in item.text
+
+
 def test_a_parent_outside_the_list_stays_a_plain_property(linked, control):
     bridge, list_id, path = linked
     item = bridge.put(list_id, "c.ics", vtodo("c", "SUMMARY:Child",
