@@ -28,7 +28,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 
-from ..google import GoogleError
+from ..google import CredentialsRefused, GoogleError
 from ..model import Kind
 from ..store import Store, retention
 from ..sync import SyncEngine
@@ -93,6 +93,7 @@ class Scheduler:
         self.paused = Backoff(30.0, 3600.0)     # per account: rate limits, account-wide errors
         self.errors = Backoff(10.0, 900.0)      # per (kind, key): other failures
         self._dirty: set[Hashable] = set()      # asked for while its account was paused
+        self._signed_out: set[int] = set()      # paused because Google refused the sign-in
         self._reads: dict[int, float] = {}
         self.started = time.time()
 
@@ -168,8 +169,14 @@ class Scheduler:
                 log.exception("planning the syncs of account %s failed", account.id)
 
     def _plan_account(self, account) -> None:
-        # An account needing a new sign-in waits for it (bridge/accounts.py said so once).
-        if self.paused.active(account.id) or account.needs_sign_in:
+        # An account needing a new sign-in waits for it (bridge/accounts.py said so once);
+        # once signed in again, it need not wait out the pause Google's refusal began.
+        if account.needs_sign_in:
+            return
+        if account.id in self._signed_out:
+            self._signed_out.discard(account.id)
+            self.paused.clear(account.id)
+        if self.paused.active(account.id):
             return
         now = time.time()
         every = self.intervals.push if self.channels.healthy(Kind.CALENDAR_LIST, account.id) \
@@ -227,6 +234,8 @@ class Scheduler:
                             pause)
                 return
             self._dirty.add(key)
+            if isinstance(exc, CredentialsRefused):     # marked needs_sign_in already
+                self._signed_out.add(account_id)
             pause = self.paused.fail(account_id, exc.retry_after)
             log.warning("account %s: %s; its syncs pause for %.0f s", account_id, exc, pause)
             return

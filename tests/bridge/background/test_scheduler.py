@@ -125,6 +125,28 @@ def test_an_account_whose_credentials_fail_never_stops_the_others(settings, brid
         fresh.stop_background()
 
 
+def test_an_account_signed_in_again_need_not_wait_out_its_pause(settings, bridge, link,
+                                                                 new_account):
+    account = new_account("relinked")
+    account_id = link(account, "alice")
+    info = bridge.credentials.load(account_id)
+    bridge.credentials.save(account_id, dict(info, refresh_token="revoked"))
+    fresh = Bridge(settings)                        # no token cached from the link
+    try:
+        syncs = Syncs(fresh)
+        scheduler = scheduler_for(fresh, sync=0.2, calendar_list=0.2)
+        scheduler.paused = Backoff(3600.0, 3600.0)
+        scheduler.start()
+        wait_for(lambda: scheduler.paused.active(account_id), 10, "the refusal's pause")
+        fresh.link_info("alice", account)           # signed in again (syncs once itself)
+        calendar = ("events", calendar_of(fresh, account_id))
+        after_link = syncs[calendar]
+        wait_for(lambda: syncs[calendar] >= after_link + 2, 10, "the scheduler's syncs")
+        assert not scheduler.paused.active(account_id)
+    finally:
+        fresh.stop_background()
+
+
 def test_calendars_clients_poll_are_synced_more_often(bridge, link, alice, control):
     control.post("/calendars", {"owner": alice["account"], "summary": "Idle"})
     account_id = link(alice, "alice")
