@@ -1,23 +1,23 @@
 """SELECTs run without SQLAlchemy's per-execution set-up, for the reads every client request
 makes.
 
-SQLAlchemy caches a statement's compiled form, yet each execution still builds an execution
-context and a result with its processing: about 35 µs of a GET's 200 on SQLite, more than
-the query itself. A ``Prepared`` statement is compiled once per dialect and its SQL handed
-to the cursor of a connection the engine checked out (the pool, its checks and PostgreSQL's
-autocommit for reads apply as before); the row is converted by the column types' own result
-processors (SQLite's 0/1 to bool), so callers get what SQLAlchemy would give them. If the
-driver fails, or someone watches the engine's statements (tests counting them, tracing),
-the statement runs through SQLAlchemy instead: its usual error (scrubbed, a dead connection
-invalidated), its usual events.
-"""
+SQLAlchemy caches a statement's compiled form, yet each execution still builds a Connection,
+an execution context and a result with its processing: about 35 µs of a GET's 200 on SQLite,
+more than the query itself. A ``Prepared`` statement is compiled once per dialect and its SQL
+handed to the cursor of a connection checked out of the engine's pool (its checks apply as
+before) at the engine's isolation level (PostgreSQL reads: autocommit); the row is converted
+by the column types' own result processors (SQLite's 0/1 to bool), so callers get what
+SQLAlchemy would give them. If the driver fails (a dead connection is invalidated), or
+someone watches the engine's statements (tests counting them, tracing), the statement runs
+through SQLAlchemy instead: its usual answer or error (scrubbed), its usual events."""
 
 from __future__ import annotations
 
 import weakref
 from typing import Any, Mapping
 
-from sqlalchemy.engine import Connection, Dialect, Engine, Result
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql import Select
 
 
@@ -29,17 +29,38 @@ class Prepared:
 
     def first(self, engine: Engine, params: Mapping[str, Any]) -> dict[str, Any] | None:
         """The first row, column key → value (None if there is none)."""
-        with engine.connect() as conn:
-            if _watched(conn):
-                return _first_of(conn.execute(self.statement, params))
-            plan = self._plans.get(conn.dialect)
-            if plan is None:
-                plan = self._plans[conn.dialect] = _Plan(self.statement, conn.dialect)
+        dialect = engine.dialect
+        if _watched(engine):
+            return self._through_sqlalchemy(engine, params)
+        plan = self._plans.get(dialect)
+        if plan is None:
+            plan = self._plans[dialect] = _Plan(self.statement, dialect)
+        # The engine's isolation level (PostgreSQL reads: autocommit), as its connections get.
+        isolation = engine.get_execution_options().get("isolation_level")
+        try:
+            pooled = engine.raw_connection()
+        except dialect.loaded_dbapi.Error:     # SQLAlchemy's error (wrapped), or a new try
+            return self._through_sqlalchemy(engine, params)
+        try:
+            if isolation is not None:
+                dialect.set_isolation_level(pooled.dbapi_connection, isolation)
             try:
-                row = plan.first(conn, params)
-            except conn.dialect.loaded_dbapi.Error:
-                return _first_of(conn.execute(self.statement, params))
+                row = plan.first(pooled, params)
+            finally:
+                if isolation is not None:
+                    dialect.reset_isolation_level(pooled.dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, pooled.dbapi_connection, None):
+                pooled.invalidate(error)
+            pooled.close()
+            return self._through_sqlalchemy(engine, params)
+        pooled.close()
         return None if row is None else dict(zip(self.keys, row))
+
+    def _through_sqlalchemy(self, engine: Engine, params: Mapping[str, Any]):
+        with engine.connect() as conn:
+            row = conn.execute(self.statement, params).first()
+        return None if row is None else dict(row._mapping)
 
 
 class _Plan:
@@ -67,8 +88,9 @@ class _Plan:
                   for key, process in self.binds]
         return tuple(values) if self.positional else dict(zip(self.names, values))
 
-    def first(self, conn: Connection, params: Mapping[str, Any]) -> list | tuple | None:
-        cursor = conn.connection.cursor()
+    def first(self, pooled: PoolProxiedConnection,
+              params: Mapping[str, Any]) -> list | tuple | None:
+        cursor = pooled.cursor()
         try:
             cursor.execute(self.sql, self.parameters(params))
             row = cursor.fetchone()
@@ -87,11 +109,6 @@ class _Plan:
         return row
 
 
-def _watched(conn: Connection) -> bool:
-    dispatch = conn.dispatch
+def _watched(engine: Engine) -> bool:
+    dispatch = engine.dispatch
     return bool(dispatch.before_cursor_execute or dispatch.after_cursor_execute)
-
-
-def _first_of(result: Result) -> dict[str, Any] | None:
-    row = result.first()
-    return None if row is None else dict(row._mapping)
