@@ -9,21 +9,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bridge.service import Bridge
-from bridge.settings import Settings
+from tests.bridge.write.conftest import SCOPES
 from tests.support import wait_for
-
-SCOPES = ["https://www.googleapis.com/auth/calendar", "https://www.googleapis.com/auth/tasks"]
 
 
 @pytest.fixture
-def bridge(emulator, tmp_path):
-    core = Bridge(Settings(data_dir=str(tmp_path / "data"),
-                           google_api_endpoint=emulator.emulator.api_url,
-                           google_token_uri=emulator.emulator.token_url,
-                           allow_calendar_delete=True, sleep=lambda seconds: None))
-    yield core
-    core.store.engine.dispose()
+def bridge(make_core):
+    return make_core(allow_calendar_delete=True)
 
 
 @pytest.fixture

@@ -6,20 +6,8 @@ import pytest
 
 from bridge import errors
 from bridge.model import Kind
-from bridge.service import Bridge
-from bridge.settings import Settings
 
-SCOPES = ["https://www.googleapis.com/auth/calendar", "https://www.googleapis.com/auth/tasks"]
-
-
-@pytest.fixture
-def bridge(emulator, tmp_path):
-    core = Bridge(Settings(data_dir=str(tmp_path / "data"),
-                           google_api_endpoint=emulator.emulator.api_url,
-                           google_token_uri=emulator.emulator.token_url,
-                           sleep=lambda seconds: None))
-    yield core
-    core.store.engine.dispose()
+from tests.bridge.write.conftest import SCOPES
 
 
 def titles(control, email: str) -> set[str]:

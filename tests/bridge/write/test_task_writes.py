@@ -8,10 +8,7 @@ import pytest
 
 from bridge import errors
 from bridge.model import Kind
-from bridge.service import Bridge
-from bridge.settings import Settings
-
-SCOPES = ["https://www.googleapis.com/auth/calendar", "https://www.googleapis.com/auth/tasks"]
+from tests.bridge.write.conftest import SCOPES
 
 
 def vtodo(uid: str, *lines: str) -> str:
@@ -21,18 +18,13 @@ def vtodo(uid: str, *lines: str) -> str:
 
 
 @pytest.fixture
-def linked(emulator, tmp_path, control, new_account):
-    bridge = Bridge(Settings(data_dir=str(tmp_path / "data"),
-                             google_api_endpoint=emulator.emulator.api_url,
-                             google_token_uri=emulator.emulator.token_url,
-                             sleep=lambda seconds: None))
+def linked(bridge, new_account):
     account = {**new_account("writer"), "scopes": SCOPES}
     account_id = bridge.link_info("alice", account)
     [tasks] = [c for c in bridge.store.calendars_of_account(account_id)
                if c.kind is Kind.TASKS]
     path = f"/accounts/{account['account']}/tasklists/{tasks.google_id}"
-    yield bridge, tasks.id, path
-    bridge.store.engine.dispose()
+    return bridge, tasks.id, path
 
 
 def google_tasks(control, path: str) -> list[dict]:
