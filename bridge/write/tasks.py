@@ -60,7 +60,7 @@ class TaskWriter:
                     task = self._adopt_unsettled(client, calendar, new, parent_id) \
                         or self._create(client, calendar, new, parent_id)
                 else:
-                    task = self._update(client, calendar, _parse(current.text), new,
+                    task = self._update(client, calendar, _parse(current.text).fields, new,
                                         stored[0], parent_id)
             except GoogleError as exc:
                 raise from_google(exc) from None
@@ -112,12 +112,7 @@ class TaskWriter:
         log.info("task create in list %s: an earlier attempt had landed", calendar.id)
         if self.store.event_uids(calendar.id, [found["id"]]):   # a sync stored it as Google's
             self.engine.store_removal(calendar, uid_for(found["id"]))
-        body = {k: v for k, v in new.fields.items() if v is not None}
-        changed = {k: v for k, v in body.items() if not _holds(found, {k: v})}
-        task = self._patch(client, calendar, found, changed) if changed else found
-        if task.get("parent") != parent_id:
-            task = google_tasks.move(client, calendar.google_id, task["id"], parent=parent_id)
-        return task
+        return self._update(client, calendar, sent[0], new, found, parent_id)
 
     def _landed(self, client: GoogleClient, calendar: Calendar, body: dict,
                 parent_id: str | None, *, synced_too: bool = False) -> dict | None:
@@ -131,9 +126,10 @@ class TaskWriter:
                    and _holds(t, body)]
         return matches[0] if len(matches) == 1 else None
 
-    def _update(self, client: GoogleClient, calendar: Calendar, old: translate.ParsedTask,
+    def _update(self, client: GoogleClient, calendar: Calendar, old: dict,
                 new: translate.ParsedTask, task: dict, parent_id: str | None) -> dict:
-        changed = {k: new.fields[k] for k in FIELDS if old.fields.get(k) != new.fields.get(k)}
+        """Google's ``task`` (holding the fields ``old``) brought to what ``new`` says."""
+        changed = {k: new.fields.get(k) for k in FIELDS if old.get(k) != new.fields.get(k)}
         if changed.get("status") == "completed" and not new.fields["completed"]:
             changed.pop("completed", None)      # Google stamps the completion time
         if changed:

@@ -77,8 +77,10 @@ def test_a_create_whose_outcome_stayed_unknown_is_not_made_twice_by_its_retry(
     if synced_between:                  # the landed task arrives as one of Google's own
         bridge.engine.sync_calendar(list_id)
         assert [i.uid for i in bridge.all_items(list_id)] != ["lost"]
-    item = bridge.put(list_id, "lost.ics", vtodo("lost", "SUMMARY:Only once", "PRIORITY:1"))
-    assert [t["title"] for t in google_tasks(control, path)] == ["Only once"]
+    item = bridge.put(list_id, "lost.ics", vtodo("lost", "SUMMARY:Only once", "PRIORITY:1",
+                                                 "DESCRIPTION:Edited meanwhile"))
+    assert [(t["title"], t.get("notes")) for t in google_tasks(control, path)] == [
+        ("Only once", "Edited meanwhile")]
     assert [(i.uid, i.href) for i in bridge.all_items(list_id)] == [("lost", "lost.ics")]
     assert "PRIORITY:1" in item.text
 
