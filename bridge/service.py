@@ -136,7 +136,7 @@ class Bridge:
     # --- reading resources --------------------------------------------------------------------
 
     def items(self, calendar_id: int, hrefs: Iterable[str]) -> list[Item]:
-        return request_reads.items(self.store, calendar_id, hrefs)
+        return self.store.items(calendar_id, hrefs)
 
     def all_items(self, calendar_id: int) -> list[Item]:
         return self.store.all_items(calendar_id)
@@ -148,7 +148,7 @@ class Bridge:
         for item in self.store.single_items_in_range(calendar_id, start, end):
             yield item, item.start < item.end
         recurring = self.store.recurring_in_range(calendar_id, start, end)
-        for item in request_reads.items(self.store, calendar_id, recurring):
+        for item in self.store.items(calendar_id, recurring):
             yield item, recurring[item.href]
 
     def has_uid(self, calendar_id: int, uid: str) -> bool:

