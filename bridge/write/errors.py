@@ -20,9 +20,9 @@ def from_google(exc: google.GoogleError) -> errors.BridgeError:
         return errors.PreconditionFailed("The event was changed on Google since you last "
                                          "synced; synchronise and try again.")
     if isinstance(exc, google.RateLimited):
-        who = "this account used its budget of Google calls" if exc.reason == budget.REASON \
-            else "Google is rate-limiting this account"
-        return errors.RateLimited(f"{who[0].upper()}{who[1:]}; try again later.",
+        message = "This account used its budget of Google calls" \
+            if exc.reason == budget.REASON else "Google is rate-limiting this account"
+        return errors.RateLimited(f"{message}; try again later.",
                                   retry_after=max(1, math.ceil(exc.retry_after or 30)))
     if isinstance(exc, google.QuotaExceeded):
         return errors.RateLimited("Google's Calendar usage limits were exceeded; try again "

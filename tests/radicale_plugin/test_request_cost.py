@@ -12,18 +12,13 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
+from tests.bench.bench_radicale import multiget
+
 EVENT = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\n"
          "DTSTAMP:20260101T000000Z\r\nDTSTART:20260601T090000Z\r\nDTEND:20260601T100000Z\r\n"
          "SUMMARY:{uid}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
 CTAG = ('<?xml version="1.0"?><D:propfind xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/'
         'ns/"><D:prop><CS:getctag/><D:sync-token/></D:prop></D:propfind>')
-
-
-def multiget(paths: list[str]) -> str:
-    refs = "".join(f"<D:href>{p}</D:href>" for p in paths)
-    return ('<?xml version="1.0"?><C:calendar-multiget xmlns:D="DAV:" '
-            'xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/><C:calendar-data/>'
-            f'</D:prop>{refs}</C:calendar-multiget>')
 
 
 @contextmanager
