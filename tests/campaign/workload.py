@@ -160,11 +160,14 @@ def ical(uid: str, summary: str, hour: int = 9) -> str:
 
 def unreported(before: dict, now: dict, changes: dict) -> tuple[dict, dict]:
     """What an old sync token reported against what it missed (href -> ETag, 404 gone) from
-    the view ``before`` to the view ``now``. RFC 6578 lets a server report the removal of a
-    member the client never saw (made and deleted since the token): allowed, ignored by
-    clients; nothing else extra."""
+    the view ``before`` to the view ``now``. Two extras are harmless and allowed: the removal
+    of a member the client never saw (made and deleted since the token; RFC 6578 allows it),
+    and a member reported with the ETag the client already has (the listing that came with
+    the token is read after it, so a change landing in between is listed and then reported
+    once more: fetched twice, never missed); nothing else extra."""
     missed = {href: etag for href, etag in now.items() if before.get(href) != etag}
     missed.update((href, 404) for href in before.keys() - now.keys())
     reported = {href: etag for href, etag in changes.items()
-                if not (etag == 404 and href not in before and href not in now)}
+                if not (etag == 404 and href not in before and href not in now)
+                and not (etag != 404 and before.get(href) == etag == now.get(href))}
     return reported, missed
