@@ -41,6 +41,9 @@ def _exit(signum, frame) -> None:
 def _port_taken(host: str, port: int) -> str | None:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As the server will bind: a port whose last connections linger in TIME_WAIT (a demo
+        # just ended) is free; one another server listens on is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:

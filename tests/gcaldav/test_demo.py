@@ -32,6 +32,28 @@ def test_a_taken_port_is_named_with_how_to_pick_another():
     assert "Traceback" not in output
 
 
+def test_a_port_a_previous_demo_just_served_on_is_free_again():
+    """Connections the previous server closed linger in TIME_WAIT for a minute; a server may
+    listen on the port meanwhile, so the check must not call it taken."""
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            served, _ = listener.accept()
+            served.close()                  # the server closes first: its side waits
+            client.recv(1)
+    proc = demo("--port", str(port), "--password", "pw")
+    try:
+        first = proc.stdout.readline()
+        while first and "ready" not in first and "taken" not in first:
+            first = proc.stdout.readline()
+        assert "ready" in first, first
+    finally:
+        stop_process(proc)
+
+
 def test_files_are_private_and_removed_on_exit():
     proc = demo("--port", str(free_port()), "--password", "pw")
     try:
